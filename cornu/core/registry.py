@@ -1,0 +1,105 @@
+"""The op registry and the one dispatch point, `apply`.
+
+Each op is declared once: its forward over backend arrays, its output shape/dtype rule (for symbolic
+tensors) and its gradient (a vector-Jacobian product written with cornu ops, so it can itself be
+differentiated and traced). `apply` runs an op eagerly and lets every recording tape see it.
+"""
+from collections import namedtuple
+
+from .. import backend
+from ..backend.device import _cupy
+from . import tape as _tape
+from .errors import InvalidArgumentError, OpError
+from .tensor import Tensor
+
+Spec = namedtuple("Spec", ["shape", "dtype"])
+Spec.__doc__ = "What a shape rule returns: an output's shape (tuple, None for unknown dims) and DType."
+
+REGISTRY = {}
+_NP = backend.numpy
+
+
+class Op:
+    """One primitive operation: forward, shape rule and gradient side by side.
+
+    forward(xp, *arrays, **attrs) -> array (or tuple of arrays when num_outputs > 1)
+    shape(*specs, **attrs)        -> Spec (or tuple of Specs); specs have .shape and .dtype
+    grad(ctx, g)                  -> one gradient per input (Tensor or None); ctx.inputs, ctx.outputs,
+                                     ctx.attrs and ctx.needs (which inputs need a gradient) are there.
+    Gradients may have the broadcast shape of the output: the engine sums them back to each input's
+    shape (`sum_to_like`), so rules never undo broadcasting themselves.
+    """
+
+    __slots__ = ("name", "forward", "shape", "grad", "num_outputs", "differentiable", "doc")
+
+    def __init__(self, name, forward, shape, num_outputs=1, differentiable=True):
+        self.name = name
+        self.forward = forward
+        self.shape = shape
+        self.grad = None
+        self.num_outputs = num_outputs
+        self.differentiable = differentiable
+        self.doc = forward.__doc__
+
+    def defgrad(self, rule):
+        """Decorator: attach the gradient rule `rule(ctx, g)` to this op."""
+        self.grad = rule
+        return rule
+
+    def __call__(self, *inputs, **attrs):
+        return apply(self, inputs, attrs)
+
+    def __repr__(self):
+        return f"<Op {self.name}>"
+
+
+def defop(name, shape, num_outputs=1, differentiable=True):
+    """Decorator registering `forward` as the op `name`; returns the Op (add a gradient with .defgrad).
+
+    Ops that are not differentiable (comparisons, argmax, random draws) pass differentiable=False and
+    get a gradient rule that returns None for every input.
+    """
+    def register(forward):
+        if name in REGISTRY:
+            raise ValueError(f"op {name!r} is registered twice")
+        op = Op(name, forward, shape, num_outputs, differentiable)
+        if not differentiable:
+            op.grad = _no_gradient
+        REGISTRY[name] = op
+        return op
+    return register
+
+
+def _no_gradient(ctx, g):
+    return (None,) * len(ctx.inputs)
+
+
+def _wrap(value):
+    t = Tensor.__new__(Tensor)
+    t._value = value
+    return t
+
+
+_EMPTY = {}
+
+
+def apply(op, inputs, attrs=_EMPTY):
+    """Run `op` on Tensors `inputs` eagerly and record it on every tape that watches an input."""
+    values = [x._value for x in inputs]
+    xp = _NP if _cupy["module"] is None else backend.xp_of(*values) if values else backend.current_xp()
+    try:
+        out = op.forward(xp, *values, **attrs)
+    except (ValueError, IndexError, TypeError) as exc:
+        if isinstance(exc, OpError):
+            raise
+        shapes = ", ".join(str(tuple(v.shape)) for v in values)
+        raise InvalidArgumentError(f"{op.name}: {exc} (input shapes: {shapes})", op=op.name) from exc
+    if op.num_outputs == 1:
+        result = _wrap(out)
+        if _tape.ACTIVE:
+            _tape.record(op, op.grad, inputs, attrs, (result,))
+        return result
+    result = tuple(_wrap(o) for o in out)
+    if _tape.ACTIVE:
+        _tape.record(op, op.grad, inputs, attrs, result)
+    return result

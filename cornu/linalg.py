@@ -1,0 +1,3 @@
+"""`cornu.linalg`: matrix products and norms."""
+from .ops.linalg_ops import matmul, einsum, tensordot, norm, l2_normalize  # noqa: F401
+from .ops.array_ops import eye, transpose as matrix_transpose  # noqa: F401

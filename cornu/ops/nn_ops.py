@@ -1,0 +1,1 @@
+"""Neural-network ops: activations, softmax family, cross-entropies, dropout, normalization."""

@@ -10,6 +10,7 @@ from .. import backend
 from ..backend.device import _cupy
 from . import tape as _tape
 from .errors import InvalidArgumentError, OpError
+from .symbolic import ShapeOnly, apply_symbolic
 from .tensor import Tensor
 
 Spec = namedtuple("Spec", ["shape", "dtype"])
@@ -84,18 +85,34 @@ _EMPTY = {}
 
 
 def apply(op, inputs, attrs=_EMPTY):
-    """Run `op` on Tensors `inputs` eagerly and record it on every tape that watches an input."""
-    values = [x._value for x in inputs]
-    xp = _NP if _cupy["module"] is None else backend.xp_of(*values) if values else backend.current_xp()
+    """Run `op` on Tensors `inputs` eagerly and record it on every tape that watches an input.
+
+    This is the hot path of eager execution: calls with one or two inputs and no attributes avoid
+    building argument lists (about half of the per-op cost otherwise).
+    """
     try:
-        out = op.forward(xp, *values, **attrs)
+        if _cupy["module"] is None:
+            n = len(inputs)
+            if n == 2 and not attrs:
+                out = op.forward(_NP, inputs[0]._value, inputs[1]._value)
+            elif n == 1:
+                out = op.forward(_NP, inputs[0]._value, **attrs) if attrs else op.forward(_NP, inputs[0]._value)
+            else:
+                out = op.forward(_NP, *[x._value for x in inputs], **attrs)
+        else:
+            values = [x._value for x in inputs]
+            xp = backend.xp_of(*values) if values else backend.current_xp()
+            out = op.forward(xp, *values, **attrs)
     except (ValueError, IndexError, TypeError) as exc:
         if isinstance(exc, OpError):
             raise
-        shapes = ", ".join(str(tuple(v.shape)) for v in values)
+        if any(type(x._value) is ShapeOnly for x in inputs):  # building a model: infer shapes only
+            return apply_symbolic(op, inputs, attrs)
+        shapes = ", ".join(str(tuple(x._value.shape)) for x in inputs)
         raise InvalidArgumentError(f"{op.name}: {exc} (input shapes: {shapes})", op=op.name) from exc
     if op.num_outputs == 1:
-        result = _wrap(out)
+        result = Tensor.__new__(Tensor)
+        result._value = out
         if _tape.ACTIVE:
             _tape.record(op, op.grad, inputs, attrs, (result,))
         return result

@@ -7,6 +7,8 @@ gradients come for free) and sums the results back to each input's shape in one 
 """
 import threading
 
+from .tensor import Tensor
+
 ACTIVE = []  # recording tapes, innermost last; `apply` only looks here when it is non-empty
 
 
@@ -40,10 +42,50 @@ def record(op, rule, inputs, attrs, outputs):
                 hit = True
         if hit:
             if rec is None:
-                rec = Record(op, rule, inputs, attrs, outputs)
+                rec, reads = _make_record(op, rule, inputs, attrs, outputs)
+            for read in reads:
+                if id(read.inputs[0]) in watched:
+                    tape._records.append(read)
+                    watched.add(id(read.outputs[0]))
             tape._records.append(rec)
             for o in outputs:
                 watched.add(id(o))
+
+
+def _make_record(op, rule, inputs, attrs, outputs):
+    """The record of one op, with each Variable input replaced by a read of its current value.
+
+    Gradient rules look at ctx.inputs when backprop runs; a Variable assigned after the op would show
+    them its new value. A read (TF's ReadVariableOp) keeps the value the op saw and passes the
+    gradient on to the variable; it is recorded on the tapes that watch that variable.
+    """
+    reads = []
+    if any(type(x) is not Tensor for x in inputs):
+        by_variable = {}
+        replaced = []
+        for x in inputs:
+            if type(x) is not Tensor and _is_variable(x):
+                read = by_variable.get(id(x))
+                if read is None:
+                    value = Tensor.__new__(Tensor)
+                    value._value = x._value
+                    read = by_variable[id(x)] = Record(READ, _read_gradient, (x,), {}, (value,))
+                    reads.append(read)
+                x = read.outputs[0]
+            replaced.append(x)
+        inputs = tuple(replaced)
+    return Record(op, rule, inputs, attrs, outputs), reads
+
+
+class _ReadVariable:
+    name = "read_variable"
+
+
+READ = _ReadVariable()
+
+
+def _read_gradient(ctx, g):
+    return g
 
 
 def _is_variable(x):

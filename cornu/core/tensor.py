@@ -18,7 +18,7 @@ class Tensor:
            [6., 8.]], dtype=float32)>
     """
 
-    __slots__ = ("_value", "__weakref__")
+    __slots__ = ("_value", "_keras_mask", "__weakref__")
     __array_ufunc__ = None  # NumPy defers `ndarray + Tensor` to Tensor.__radd__
     __array_priority__ = 100
 
@@ -50,15 +50,27 @@ class Tensor:
         return None
 
     def numpy(self):
-        """The value as a NumPy array (a copy, so changing it cannot change the tensor)."""
+        """The value as a NumPy array (a copy, so changing it cannot change the tensor); a NumPy
+        scalar for a 0-d tensor, as in TF."""
         value = backend.to_numpy(self._value)
+        if value.ndim == 0:
+            return value[()]
         return value.copy() if value is self._value else value
 
     def __array__(self, dtype=None, copy=None):
+        # np.asarray(t) gets a read-only view (no copy, and no way to change the immutable tensor);
+        # np.array(t) asks for copy=True and gets a writable copy.
         value = backend.to_numpy(self._value)
-        if value.ndim == 0 and not isinstance(value, backend.numpy.ndarray):
+        if not isinstance(value, backend.numpy.ndarray):
             value = backend.numpy.asarray(value)
-        return value if dtype is None else value.astype(dtype, copy=False)
+        if dtype is not None and value.dtype != dtype:
+            return value.astype(dtype)
+        if copy:
+            return value.copy()
+        if value is self._value:
+            value = value.view()
+            value.flags.writeable = False
+        return value
 
     def __len__(self):
         if self._value.ndim == 0:
@@ -109,7 +121,7 @@ class Tensor:
     def __repr__(self):
         value = backend.to_numpy(self._value)
         body = repr(value) if isinstance(value, backend.numpy.ndarray) and value.ndim else str(value)
-        if "\n" in body or (value.ndim and len(body) > 40):
+        if "\n" in body:  # as TF: a multi-line array starts on its own line
             body = "\n" + body
         return f"<cornu.Tensor: shape={self.shape}, dtype={self.dtype.name}, numpy={body}>"
 
@@ -198,6 +210,9 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         if dtype is not None and value.dtype != dtype:
             raise ValueError(f"Tensor conversion requested dtype {dtype.name} for Tensor with dtype "
                              f"{value.dtype.name}: {value!r}")
+        if type(value) is not Tensor:  # a Variable: read its current value (a recorded op, as in
+            from ..ops.math_ops import identity  # TF, so gradients still reach the variable)
+            return identity(value)
         return value
     if hasattr(value, "_as_tensor"):  # e.g. objects that know how to become a tensor
         return convert_to_tensor(value._as_tensor(), dtype=dtype)
@@ -211,12 +226,12 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         if dtype is None:
             if value.dtype.kind not in "biufc":
                 raise TypeError(f"Cannot convert an array of dtype {value.dtype} to a tensor")
-            return wrap(xp.asarray(value))
+            return wrap(xp.array(value))  # a copy: changing the array later must not change the tensor
         src, dst = value.dtype, dtype._np
         if src.kind in "fc" and dst.kind in "iub" or (src.kind != "b" and dst.kind == "b"):
             raise TypeError(f"Cannot convert an array of dtype {src} to a tensor of dtype {dtype.name} "
                             "without losing information; use cornu.cast")
-        return wrap(xp.asarray(value, dtype=dst))
+        return wrap(xp.array(value, dtype=dst))
     if dtype is None and dtype_hint is not None:
         try:
             return wrap(_python_to_array(value, dtypes.as_dtype(dtype_hint), xp))
@@ -245,6 +260,8 @@ def constant(value, dtype=None, shape=None, name=None):
     TensorShape([2, 3])
     """
     if isinstance(value, Tensor):
+        if type(value) is not Tensor:  # a Variable: a constant is a snapshot of its current value
+            value = wrap(value._value)
         tensor = value if dtype is None else _cast_value(value, dtype)
     else:
         tensor = convert_to_tensor(value, dtype=dtype)

@@ -153,8 +153,8 @@ def reshape(tensor, shape, name=None):
     for d in shape:
         if d != -1:
             known *= d
-    if shape.count(-1) > 1 or (-1 in shape and (known == 0 or total % known)) or (
-            -1 not in shape and known != total):
+    if shape.count(-1) > 1 or (total is not None and (  # total is None for symbolic inputs
+            (-1 in shape and (known == 0 or total % known)) or (-1 not in shape and known != total))):
         raise InvalidArgumentError(f"reshape: cannot reshape a tensor with {total} elements (shape "
                                    f"{tuple(tensor.shape)}) to shape {list(shape)}", op="reshape")
     if tensor._value.shape == shape:
@@ -487,7 +487,7 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
         raise InvalidArgumentError(f"pad: paddings must be {tensor._value.ndim} non-negative [before, "
                                    f"after] pairs for a tensor of shape {tuple(tensor.shape)}, got "
                                    f"{paddings}")
-    limit = 0 if mode == "REFLECT" else 1
+    limit = 1 if mode == "REFLECT" else 0  # TF: REFLECT pads at most dim - 1, SYMMETRIC at most dim
     if mode != "CONSTANT" and any(max(p) > d - limit for p, d in zip(paddings, tensor._value.shape)):
         raise InvalidArgumentError(f"pad: {mode} padding {paddings} is too large for shape "
                                    f"{tuple(tensor.shape)}")

@@ -1,14 +1,21 @@
 """Python operators on Tensor (`+ - * / // % ** @`, comparisons, `[]`), installed in one place."""
 from ..core.errors import InvalidArgumentError
+from ..core.registry import apply
 from ..core.tensor import Tensor
 from . import array_ops, linalg_ops, math_ops
 from ._rules import binary_args
 
 
-def _binary(fn, reflected=False):
+def _binary(fn, op=None, reflected=False):
+    """An operator method; `op` gives a fast path for two tensors of one dtype (the common case)."""
     if reflected:
         def method(self, other):
             return fn(other, self)
+    elif op is not None:
+        def method(self, other):
+            if type(other) is Tensor and other._value.dtype == self._value.dtype:
+                return apply(op, (self, other))
+            return fn(self, other)
     else:
         def method(self, other):
             return fn(self, other)
@@ -46,11 +53,12 @@ def _invert(self):
 
 def install():
     T = Tensor
-    pairs = {"add": math_ops.add, "sub": math_ops.subtract, "mul": math_ops.multiply,
-             "truediv": math_ops.divide, "floordiv": math_ops.floordiv, "mod": math_ops.floormod,
-             "pow": math_ops.pow, "matmul": linalg_ops.matmul}
-    for name, fn in pairs.items():
-        setattr(T, f"__{name}__", _binary(fn))
+    pairs = {"add": (math_ops.add, math_ops._add), "sub": (math_ops.subtract, math_ops._subtract),
+             "mul": (math_ops.multiply, math_ops._multiply), "truediv": (math_ops.divide, None),
+             "floordiv": (math_ops.floordiv, math_ops._floordiv), "mod": (math_ops.floormod, math_ops._floormod),
+             "pow": (math_ops.pow, math_ops._pow), "matmul": (linalg_ops.matmul, None)}
+    for name, (fn, op) in pairs.items():
+        setattr(T, f"__{name}__", _binary(fn, op))
         setattr(T, f"__r{name}__", _binary(fn, reflected=True))
     T.__lt__ = _binary(math_ops.less)
     T.__le__ = _binary(math_ops.less_equal)

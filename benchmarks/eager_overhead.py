@@ -1,0 +1,72 @@
+"""Per-op eager dispatch overhead: cornu vs the raw NumPy call, with and without a recording tape,
+beside PyTorch eager when it is installed.
+
+    python benchmarks/eager_overhead.py [--number N]
+
+For each small-array op it prints microseconds per call for NumPy, cornu, cornu under a
+GradientTape (inputs watched, so every op is recorded), PyTorch, and PyTorch with requires_grad,
+plus cornu's overhead over NumPy and the ratio of that overhead to PyTorch's time per call.
+"""
+import argparse
+import timeit
+
+import numpy as np
+
+import cornu as tf
+
+
+def _best(fn, number, repeat=5):
+    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number * 1e6
+
+
+def workloads():
+    rng = np.random.default_rng(0)
+    small = rng.random((8, 8), dtype=np.float32)
+    mat = rng.random((32, 32), dtype=np.float32)
+    return {
+        "add (8x8)": (small, lambda x: x + x, lambda t: t + t, lambda t: t + t),
+        "matmul (32x32)": (mat, lambda x: x @ x, lambda t: t @ t, lambda t: t @ t),
+        "relu (8x8)": (small, lambda x: np.maximum(x, 0), tf.nn.relu, None),
+        "reduce_sum (8x8)": (small, lambda x: x.sum(), tf.reduce_sum, None),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--number", type=int, default=20000)
+    args = parser.parse_args()
+    try:
+        import torch
+        torch.set_num_threads(1)
+    except ImportError:
+        torch = None
+    rows = []
+    for name, (array, np_fn, cornu_fn, torch_fn) in workloads().items():
+        t_np = _best(lambda: np_fn(array), args.number)
+        x = tf.constant(array)
+        t_cornu = _best(lambda: cornu_fn(x), args.number)
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(x)
+            t_tape = _best(lambda: cornu_fn(x), args.number // 4)
+            tape.reset()
+            tape.watch(x)
+        t_torch = t_torch_grad = float("nan")
+        if torch is not None:
+            tx = torch.from_numpy(array.copy())
+            torch_op = torch_fn or {"relu (8x8)": torch.relu, "reduce_sum (8x8)": torch.sum}[name]
+            with torch.no_grad():
+                t_torch = _best(lambda: torch_op(tx), args.number)
+            tg = tx.clone().requires_grad_(True)
+            t_torch_grad = _best(lambda: torch_op(tg), args.number // 4)
+        rows.append((name, t_np, t_cornu, t_tape, t_torch, t_torch_grad))
+    print(f"{'op':18s} {'numpy':>7s} {'cornu':>7s} {'+tape':>7s} {'torch':>7s} {'+grad':>7s} "
+          f"{'cornu overhead':>15s} {'overhead/torch':>15s}")
+    for name, t_np, t_cornu, t_tape, t_torch, t_torch_grad in rows:
+        overhead = t_cornu - t_np
+        print(f"{name:18s} {t_np:7.2f} {t_cornu:7.2f} {t_tape:7.2f} {t_torch:7.2f} {t_torch_grad:7.2f} "
+              f"{overhead:13.2f}us {overhead / t_torch if t_torch == t_torch else float('nan'):14.2f}x")
+    print("\nmicroseconds per call (best of 5 repeats); 'overhead' = cornu - numpy; torch: eager, 1 thread")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""`cornu.data`: input pipelines and the data files that ship with cornu."""

@@ -33,3 +33,13 @@ from .ops.reduce_ops import (reduce_sum, reduce_mean, reduce_max, reduce_min, re
                              reduce_any, reduce_all, reduce_logsumexp, argmax, argmin, cumsum)
 from .ops.linalg_ops import matmul, einsum, tensordot, norm  # noqa: F401
 from . import math, linalg, config, random, test, nn  # noqa: F401,E402
+
+
+def __getattr__(name):
+    """Heavy namespaces load on first use, so `import cornu` stays fast."""
+    if name == "keras":
+        import importlib
+        module = importlib.import_module(".keras", __name__)
+        globals()["keras"] = module
+        return module
+    raise AttributeError(f"module 'cornu' has no attribute {name!r}")

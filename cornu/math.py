@@ -9,3 +9,4 @@ from .ops.reduce_ops import (reduce_sum, reduce_mean, reduce_max, reduce_min, re
                              reduce_any, reduce_all, reduce_logsumexp, reduce_variance, reduce_std,
                              argmax, argmin, cumsum, cumprod, top_k)
 from .ops.linalg_ops import l2_normalize  # noqa: F401
+from .ops.nn_ops import softmax, log_softmax  # noqa: F401,E402 - TF has them under tf.math too

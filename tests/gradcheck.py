@@ -19,6 +19,7 @@ class GradCase:
     second_order: bool = False
     rtol: float = 1e-5
     atol: float = 1e-6
+    delta: float = None  # finite-difference step (default by dtype)
     extra: dict = field(default_factory=dict)
 
     def tensors(self):
@@ -44,7 +45,7 @@ def check_grad(case):
             args = list(xs)
             args[i] = xi
             return case.fn(*args)
-        theory, numeric = tf.test.compute_gradient(f_i, [xs[i]])
+        theory, numeric = tf.test.compute_gradient(f_i, [xs[i]], delta=case.delta)
         np.testing.assert_allclose(theory[0], numeric[0], rtol=case.rtol, atol=case.atol,
                                    err_msg=f"gradient w.r.t. input {i}")
     if case.second_order:

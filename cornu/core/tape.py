@@ -33,16 +33,20 @@ def record(op, rule, inputs, attrs, outputs):
         if tape._thread != thread or not tape._recording:
             continue
         watched = tape._watched
-        hit = False
+        hit = variables = False
         for x in inputs:
+            if x._is_variable:
+                variables = True
+                if id(x) not in watched and x._trainable and tape._watch_accessed:
+                    tape._watch_object(x)
             if id(x) in watched:
-                hit = True
-            elif tape._watch_accessed and getattr(x, "trainable", False) and _is_variable(x):
-                tape._watch_object(x)
                 hit = True
         if hit:
             if rec is None:
-                rec, reads = _make_record(op, rule, inputs, attrs, outputs)
+                if variables:
+                    rec, reads = _make_record(op, rule, inputs, attrs, outputs)
+                else:
+                    rec, reads = Record(op, rule, inputs, attrs, outputs), ()
             for read in reads:
                 if id(read.inputs[0]) in watched:
                     tape._records.append(read)
@@ -60,20 +64,19 @@ def _make_record(op, rule, inputs, attrs, outputs):
     gradient on to the variable; it is recorded on the tapes that watch that variable.
     """
     reads = []
-    if any(type(x) is not Tensor for x in inputs):
-        by_variable = {}
-        replaced = []
-        for x in inputs:
-            if type(x) is not Tensor and _is_variable(x):
-                read = by_variable.get(id(x))
-                if read is None:
-                    value = Tensor.__new__(Tensor)
-                    value._value = x._value
-                    read = by_variable[id(x)] = Record(READ, _read_gradient, (x,), {}, (value,))
-                    reads.append(read)
-                x = read.outputs[0]
-            replaced.append(x)
-        inputs = tuple(replaced)
+    by_variable = {}
+    replaced = []
+    for x in inputs:
+        if x._is_variable:
+            read = by_variable.get(id(x))
+            if read is None:
+                value = Tensor.__new__(Tensor)
+                value._value = x._value
+                read = by_variable[id(x)] = Record(READ, _read_gradient, (x,), {}, (value,))
+                reads.append(read)
+            x = read.outputs[0]
+        replaced.append(x)
+    inputs = tuple(replaced)
     return Record(op, rule, inputs, attrs, outputs), reads
 
 
@@ -88,17 +91,12 @@ def _read_gradient(ctx, g):
     return g
 
 
-def _is_variable(x):
-    from .variable import Variable
-    return isinstance(x, Variable)
-
-
 class pause_all:
     """Context manager: no tape on this thread records inside it (TF's stop_recording semantics)."""
 
     def __enter__(self):
         thread = threading.get_ident()
-        self._paused = [t for t in ACTIVE if t._thread == thread and t._recording]
+        self._paused = [t for t in tuple(ACTIVE) if t._thread == thread and t._recording]
         for t in self._paused:
             t._recording = False
 

@@ -20,6 +20,7 @@ class Tensor:
 
     __slots__ = ("_value", "_keras_mask", "__weakref__")
     __array_ufunc__ = None  # NumPy defers `ndarray + Tensor` to Tensor.__radd__
+    _is_variable = False    # class-level flag: cheaper than isinstance on the tape's hot path
     __array_priority__ = 100
 
     def __init__(self, value):
@@ -210,8 +211,10 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         if dtype is not None and value.dtype != dtype:
             raise ValueError(f"Tensor conversion requested dtype {dtype.name} for Tensor with dtype "
                              f"{value.dtype.name}: {value!r}")
-        if type(value) is not Tensor:  # a Variable: read its current value (a recorded op, as in
-            from ..ops.math_ops import identity  # TF, so gradients still reach the variable)
+        if type(value) is not Tensor and _is_variable(value):
+            # read the variable's current value with a recorded op, as TF does, so a later assign
+            # does not change the result and gradients still reach the variable
+            from ..ops.math_ops import identity
             return identity(value)
         return value
     if hasattr(value, "_as_tensor"):  # e.g. objects that know how to become a tensor
@@ -247,6 +250,11 @@ def _contains_tensor(seq):
     return False
 
 
+def _is_variable(value):
+    from .variable import Variable
+    return isinstance(value, Variable)
+
+
 def _is_backend_array(value):
     cp = backend.cupy_or_none()
     return cp is not None and isinstance(value, cp.ndarray)
@@ -260,7 +268,7 @@ def constant(value, dtype=None, shape=None, name=None):
     TensorShape([2, 3])
     """
     if isinstance(value, Tensor):
-        if type(value) is not Tensor:  # a Variable: a constant is a snapshot of its current value
+        if type(value) is not Tensor and _is_variable(value):  # a snapshot of its current value
             value = wrap(value._value)
         tensor = value if dtype is None else _cast_value(value, dtype)
     else:

@@ -15,7 +15,8 @@ class Variable(Tensor):
     array([2., 3.], dtype=float32)
     """
 
-    __slots__ = ("_name", "_trainable", "_constraint", "_shape", "_unique_id")
+    __slots__ = ("_name", "_trainable", "_constraint", "_shape", "_unique_id", "__dict__")
+    _is_variable = True
     _counter = [0]
 
     def __init__(self, initial_value=None, trainable=True, name=None, dtype=None, shape=None,
@@ -110,6 +111,8 @@ class Variable(Tensor):
     def __repr__(self):
         value = self.numpy()
         body = repr(value) if value.ndim else str(value)
+        if "\n" in body:
+            body = "\n" + body
         return f"<cornu.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, numpy={body}>"
 
 

@@ -1,6 +1,7 @@
 """Matrix products (matmul, einsum, tensordot) and norms; the heavy lifting goes to BLAS."""
 from ..core.errors import InvalidArgumentError
-from ..core.registry import Spec, defop
+from ..core.registry import Spec, apply, defop
+from ..core.tensor import Tensor
 from . import _rules
 from ._rules import binary_args, to_tensor
 from .array_ops import reshape, transpose
@@ -12,7 +13,7 @@ def _mt(xp, a):
     return xp.swapaxes(a, -1, -2)
 
 
-def _matmul_shape(a, b, transpose_a, transpose_b):
+def _matmul_shape(a, b, transpose_a=False, transpose_b=False):
     sa, sb = tuple(a.shape), tuple(b.shape)
     m, k = (sa[-1], sa[-2]) if transpose_a else (sa[-2], sa[-1])
     n = sb[-2] if transpose_b else sb[-1]
@@ -21,7 +22,7 @@ def _matmul_shape(a, b, transpose_a, transpose_b):
 
 
 @defop("matmul", _matmul_shape)
-def _matmul(xp, a, b, transpose_a, transpose_b):
+def _matmul(xp, a, b, transpose_a=False, transpose_b=False):
     if transpose_a:
         a = _mt(xp, a)
     if transpose_b:
@@ -32,7 +33,7 @@ def _matmul(xp, a, b, transpose_a, transpose_b):
 @_matmul.defgrad
 def _(ctx, g):
     a, b = ctx.inputs
-    ta, tb = ctx.attrs["transpose_a"], ctx.attrs["transpose_b"]
+    ta, tb = ctx.attrs.get("transpose_a", False), ctx.attrs.get("transpose_b", False)
     ga = gb = None
     if ctx.needs[0]:  # dA = g B^T  (or B g^T when A was transposed)
         ga = _matmul(b, g, transpose_a=tb, transpose_b=True) if ta else \
@@ -51,6 +52,10 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
     >>> tf.matmul(tf.ones((2, 3)), tf.ones((3, 4))).shape
     TensorShape([2, 4])
     """
+    if (type(a) is Tensor and type(b) is Tensor and a._value.ndim == 2 and b._value.ndim == 2 and
+            a._value.shape[1] == b._value.shape[0] and a._value.dtype == b._value.dtype and
+            not (transpose_a or transpose_b or adjoint_a or adjoint_b)):
+        return apply(_matmul, (a, b))  # the common case, without the general checks below
     a, b = binary_args(a, b, "matmul")
     ta, tb = bool(transpose_a or adjoint_a), bool(transpose_b or adjoint_b)
     sa, sb = a._value.shape, b._value.shape
@@ -148,6 +153,9 @@ def tensordot(a, b, axes, name=None):
         axes_a, axes_b = axes
         axes_a = [axes_a] if isinstance(axes_a, int) else list(axes_a)
         axes_b = [axes_b] if isinstance(axes_b, int) else list(axes_b)
+    if len(axes_a) != len(axes_b):
+        raise InvalidArgumentError(f"tensordot: axes {axes_a} of a and {axes_b} of b must have the same "
+                                   f"length (shapes {tuple(a.shape)} and {tuple(b.shape)})")
     axes_a = [_rules.normalize_axis(x, ra, "tensordot") for x in axes_a]
     axes_b = [_rules.normalize_axis(x, rb, "tensordot") for x in axes_b]
     for x, y in zip(axes_a, axes_b):
@@ -166,15 +174,37 @@ def tensordot(a, b, axes, name=None):
 
 
 def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
-    """`cornu.norm(tensor, ord='euclidean', axis=None)`: vector norms (1, 2/'euclidean', inf) and the
-    Frobenius norm over two axes."""
+    """`cornu.norm(tensor, ord='euclidean', axis=None)`: vector norms (1, 2/'euclidean', inf, p > 0)
+    over all elements or one axis; over two axes (a matrix norm) 'fro'/'euclidean', 1 (the largest
+    absolute column sum) and inf (the largest absolute row sum), as in TF.
+
+    >>> import cornu as tf
+    >>> float(tf.norm(tf.constant([[1.0, -2.0], [3.0, 4.0]]), ord=1, axis=[0, 1]))
+    6.0
+    """
     tensor = to_tensor(tensor)
     keepdims = bool(keepdims)
+    rank = tensor._value.ndim
+    inf = ord == float("inf") or ord == "inf"
+    if isinstance(axis, (list, tuple)) and len(axis) == 2:
+        rows, cols = (_rules.normalize_axis(a, rank, "norm") for a in axis)
+        if rows == cols:
+            raise InvalidArgumentError(f"norm: a matrix norm needs two different axes, got {list(axis)}")
+        if ord in ("euclidean", "fro"):
+            return sqrt(reduce_sum(tensor * tensor, axis=(rows, cols), keepdims=keepdims))
+        if ord not in (1, 1.0) and not inf:
+            raise ValueError(f"norm: unsupported matrix norm ord {ord!r} over axes {list(axis)}; use "
+                             "'fro', 'euclidean', 1 or inf")
+        summed, maxed = (rows, cols) if not inf else (cols, rows)
+        out = reduce_max(reduce_sum(_abs(tensor), axis=summed, keepdims=True), axis=maxed, keepdims=True)
+        if not keepdims:
+            out = reshape(out, [d for k, d in enumerate(tensor._value.shape) if k not in (rows, cols)])
+        return out
     if ord in ("euclidean", "fro", 2, 2.0):
         return sqrt(reduce_sum(tensor * tensor, axis=axis, keepdims=keepdims))
     if ord in (1, 1.0):
         return reduce_sum(_abs(tensor), axis=axis, keepdims=keepdims)
-    if ord == float("inf") or ord == "inf":
+    if inf:
         return reduce_max(_abs(tensor), axis=axis, keepdims=keepdims)
     if isinstance(ord, (int, float)) and ord > 0:
         from .math_ops import pow as _pow

@@ -3,19 +3,22 @@
 Only four primitives carry their own gradient here: relu (the most used activation: one pass forward,
 one mask backward), softmax and log_softmax (fused, max-shifted for stability, with short closed-form
 gradients) and sparse softmax cross-entropy (loss from the logits in one pass, no one-hot in the
-forward). Everything else is composed from existing ops, so its gradient (of any order) comes for free.
+forward). One more primitive, dropout_mask, is a random draw (no gradient). Everything else is
+composed from existing ops, so its gradient (of any order) comes for free.
 """
 import math as _math
 
 from ..backend import dtypes
 from ..core.errors import InvalidArgumentError
-from ..core.registry import Spec, defop
+from ..core.registry import Spec, apply, defop
+from ..core.tensor import Tensor
 from . import _rules
 from ._rules import binary_args, same, static_int_list, to_tensor
-from .array_ops import concat, expand_dims, reshape
+from .array_ops import _squeeze, concat, expand_dims, reshape
 from .gather_ops import _one_hot, gather
 from .math_ops import (_exp, abs, cast, erf, expm1, greater, greater_equal, maximum, minimum,  # noqa: A004
                        rsqrt, sigmoid, softplus, square, squared_difference, tanh, where, zeros_like)
+from .random_ops import _to_backend, generator
 from .reduce_ops import _reduce_sum, reduce_mean, reduce_sum
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -31,6 +34,11 @@ def _features(x, op, allow_int=False):
                                f"got dtype {x.dtype.name} (shape {tuple(x.shape)})", op=op)
 
 
+def _dims_match(a, b):
+    """Shapes equal where both are known (symbolic tensors have None for unknown dims)."""
+    return len(a) == len(b) and all(p is None or q is None or p == q for p, q in zip(a, b))
+
+
 def _axis(axis, x, op):
     return _rules.normalize_axis(-1 if axis is None else axis, x._value.ndim, op)
 
@@ -38,7 +46,7 @@ def _axis(axis, x, op):
 # -- activations ---------------------------------------------------------------------------------
 @defop("relu", same)
 def _relu(xp, x):
-    return xp.maximum(x, 0).astype(x.dtype, copy=False)  # NaN stays NaN, as in TF
+    return xp.maximum(x, 0)  # keeps x's dtype (NEP 50); NaN stays NaN, as in TF
 
 
 @_relu.defgrad
@@ -53,6 +61,8 @@ def relu(features, name=None):
     >>> tf.nn.relu([-1.0, 0.0, 2.0]).numpy()
     array([0., 0., 2.], dtype=float32)
     """
+    if type(features) is Tensor and features._value.dtype.kind == "f":
+        return apply(_relu, (features,))  # the common case, without argument checks
     return _relu(_features(features, "relu", allow_int=True))
 
 
@@ -175,8 +185,9 @@ def _sparse_xent(xp, labels, logits):
     """logsumexp(logits) - logits[label] along the last axis; labels are checked here, where their
     values are known (eagerly and when a graph runs)."""
     n = logits.shape[-1]
-    if labels.size and (int(labels.min()) < 0 or int(labels.max()) >= n):
-        bad = int(labels.min()) if int(labels.min()) < 0 else int(labels.max())
+    lo, hi = (int(labels.min()), int(labels.max())) if labels.size else (0, 0)
+    if lo < 0 or hi >= n:
+        bad = lo if lo < 0 else hi
         raise InvalidArgumentError(
             f"{_SPARSE_XENT}: label {bad} is out of range [0, {n}) for logits of shape "
             f"{tuple(logits.shape)} (labels shape {tuple(labels.shape)})", op=_SPARSE_XENT)
@@ -214,7 +225,7 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
         raise InvalidArgumentError(
             f"{_SPARSE_XENT}: rank mismatch: labels (shape {ls}, rank {len(ls)}) must have rank one less "
             f"than logits (shape {gs}, rank {len(gs)})", op=_SPARSE_XENT)
-    if ls != gs[:-1]:
+    if not _dims_match(ls, gs[:-1]):
         raise InvalidArgumentError(f"{_SPARSE_XENT}: labels shape {ls} must equal logits shape {gs} "
                                    f"without its last dimension", op=_SPARSE_XENT)
     if gs[-1] == 0:
@@ -227,7 +238,7 @@ def _same_shape(labels, logits, op):
     labels, logits = binary_args(labels, logits, op)
     if logits._value.dtype.kind not in "fc":
         raise InvalidArgumentError(f"{op}: logits must be floating point, got {logits.dtype.name}", op=op)
-    if labels._value.shape != logits._value.shape:
+    if not _dims_match(labels._value.shape, logits._value.shape):
         raise InvalidArgumentError(f"{op}: labels shape {tuple(labels.shape)} and logits shape "
                                    f"{tuple(logits.shape)} must be equal", op=op)
     return labels, logits
@@ -317,25 +328,36 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
     if rate_value == 0:
         return x
     shape = tuple(x._value.shape)
-    if noise_shape is None:
-        noise = shape
-    else:
-        if hasattr(noise_shape, "_value"):
-            noise_shape = noise_shape.numpy().tolist()
-        noise_shape = list(noise_shape)
-        if len(noise_shape) == len(shape):
-            noise_shape = [d if n is None else n for n, d in zip(noise_shape, shape)]
-        noise = static_int_list(noise_shape, "noise_shape", op)
-        try:
-            fits = _rules.broadcast_shapes(noise, shape, op) == shape
-        except InvalidArgumentError:
-            fits = False
-        if not fits:
-            raise InvalidArgumentError(f"{op}: noise_shape {list(noise)} does not broadcast to the shape "
-                                       f"of x {shape}", op=op)
-    from .random_ops import uniform
-    keep = greater_equal(uniform(noise, dtype=x.dtype, seed=seed), rate_value)
-    return x * (cast(keep, x.dtype) * (1 / (1 - rate_value)))
+    noise = (None,) * len(shape)  # None: x's own dim there, read when the op runs
+    if noise_shape is not None:
+        given = noise_shape.numpy().tolist() if hasattr(noise_shape, "_value") else list(noise_shape)
+        given = [None if n is None else static_int_list([n], "noise_shape", op)[0] for n in given]
+        if len(given) != len(shape) or any(n not in (None, 1, d) and d is not None
+                                           for n, d in zip(given, shape)):
+            raise InvalidArgumentError(f"{op}: noise_shape {given} does not broadcast to the shape of x "
+                                       f"{shape} (each entry must be 1, x's dimension or None)", op=op)
+        noise = tuple(None if n == d else n for n, d in zip(given, shape))
+    return x * _dropout_mask(x, rate=rate_value, noise_shape=noise, seed=seed)
+
+
+def _mask_shape(x, rate, noise_shape, seed):
+    return Spec(tuple(d if n is None else n for n, d in zip(noise_shape, x.shape)), x.dtype)
+
+
+@defop("dropout_mask", _mask_shape, differentiable=False)
+def _dropout_mask(xp, x, rate, noise_shape, seed):
+    """0 with probability `rate`, else 1 / (1 - rate), shaped `noise_shape` (None: x's dim there).
+
+    A random draw, like random_uniform, from the same seeded streams (`cornu.random.set_seed`, op seed).
+    It takes x as an input only to read its shape when it runs, so it works when the batch size is
+    unknown while a model is built, and one op replaces uniform + compare + cast + scale. Being random,
+    a graph pass must never fold it as a constant.
+    """
+    shape = _mask_shape(x, rate, noise_shape, seed).shape
+    draw = generator(seed).random(shape)
+    mask = (draw >= rate).astype(x.dtype)
+    mask *= 1 / (1 - rate)
+    return _to_backend(xp, mask)
 
 
 # -- normalization -------------------------------------------------------------------------------
@@ -356,7 +378,7 @@ def moments(x, axes, shift=None, keepdims=False, name=None):
     mean = reduce_mean(y, axis=axes, keepdims=True)
     variance = reduce_mean(squared_difference(y, mean), axis=axes, keepdims=keepdims)
     if not keepdims:
-        mean = reshape(mean, tuple(d for i, d in enumerate(x._value.shape) if i not in axes))
+        mean = _squeeze(mean, axis=axes)
     if y is not x:
         mean, variance = cast(mean, x.dtype), cast(variance, x.dtype)
     return mean, variance
@@ -400,7 +422,7 @@ def bias_add(value, bias, data_format=None, name=None):
         raise InvalidArgumentError(f"{op}: value must have rank >= 2, got shape {vs}", op=op)
     channels_first = data_format is not None and str(data_format).upper().startswith("NC")
     channel = 1 if channels_first else len(vs) - 1
-    if vs[channel] != bs[0]:
+    if None not in (vs[channel], bs[0]) and vs[channel] != bs[0]:
         raise InvalidArgumentError(f"{op}: bias of shape {bs} must match dimension {channel} (channels) of "
                                    f"value shape {vs}", op=op)
     if channels_first:

@@ -3,11 +3,12 @@ from collections import namedtuple
 
 from ..backend import dtypes
 from ..core.errors import InvalidArgumentError
-from ..core.registry import Spec, defop
+from ..core.registry import Spec, apply, defop
 from . import _rules
 from ._rules import to_tensor
+from ..core.tensor import Tensor
 from .array_ops import broadcast_like, expand_dims, reshape, transpose, _builtin_range
-from .math_ops import cast, equal, exp, log, stop_gradient
+from .math_ops import cast, equal, exp, log, logical_and, ones_like, stop_gradient, where, zeros_like
 
 
 TopKV2 = namedtuple("TopKV2", ["values", "indices"])
@@ -116,8 +117,14 @@ def _reduce_all(xp, x, axis, keepdims):
     return x.all(axis=axis, keepdims=keepdims)
 
 
+_FULL = {keep: [{"axis": tuple(range(n)), "keepdims": keep} for n in range(33)] for keep in (False, True)}
+
+
 def _reduction(op, bool_input=False):
     def public(input_tensor, axis=None, keepdims=False, name=None):
+        if axis is None and type(input_tensor) is Tensor and input_tensor._value.dtype.kind in "fiuc" \
+                and not bool_input and input_tensor._value.size:
+            return apply(op, (input_tensor,), _FULL[bool(keepdims)][input_tensor._value.ndim])
         x = to_tensor(input_tensor)
         if bool_input and not x.dtype.is_bool:
             raise InvalidArgumentError(f"{op.name}: expected a bool tensor, got {x.dtype.name}")
@@ -146,7 +153,7 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
     x = to_tensor(input_tensor)
     axes = _rules.normalize_axes(axis, x._value.ndim, "reduce_logsumexp")
     m = stop_gradient(reduce_max(x, axis=axes, keepdims=True))
-    from .math_ops import where, is_finite, zeros_like
+    from .math_ops import is_finite
     m = where(is_finite(m), m, zeros_like(m))  # all -inf rows: avoid inf - inf
     out = log(reduce_sum(exp(x - m), axis=axes, keepdims=True)) + m
     if not keepdims:
@@ -227,10 +234,21 @@ def _cumprod(xp, x, axis, exclusive, reverse):
 
 @_cumprod.defgrad
 def _(ctx, g):
-    # d/dx_i of prod_{j<=i} x_j = y_k / x_i summed over later k: valid for non-zero x (as TF's).
+    # dL/dx_i = (reverse scan of g * y)_i / x_i: exact (at every order) wherever x_i != 0. At the first
+    # zero (in scan order) the same scan of g * y', y' the cumprod with that zero replaced by 1, is the
+    # product of the other factors without dividing. A later zero's gradient is 0: its products all
+    # hold the first zero (exact at first order; higher orders through it are not).
     a = ctx.attrs
     x, y = ctx.inputs[0], ctx.outputs[0]
-    return _cumsum(g * y, axis=a["axis"], exclusive=a["exclusive"], reverse=not a["reverse"]) / x
+    axis, exclusive, reverse = a["axis"], a["exclusive"], a["reverse"]
+    zero = equal(x, zeros_like(x))
+    seen = _cumsum(cast(zero, x.dtype), axis=axis, exclusive=False, reverse=reverse)  # zeros so far
+    first = logical_and(zero, equal(seen, ones_like(seen)))
+    ones = ones_like(x)
+    out = _cumsum(g * y, axis=axis, exclusive=exclusive, reverse=not reverse) / where(zero, ones, x)
+    y1 = _cumprod(where(first, ones, x), axis=axis, exclusive=exclusive, reverse=reverse)
+    at_first = _cumsum(g * y1, axis=axis, exclusive=exclusive, reverse=not reverse)
+    return where(zero, where(first, at_first, zeros_like(out)), out)
 
 
 def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):

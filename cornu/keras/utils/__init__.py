@@ -1,0 +1,2 @@
+"""`keras.utils`."""
+from .progbar import Progbar  # noqa: F401

@@ -1,4 +1,5 @@
 """GradientTape, stop_gradient's companion custom_gradient, and TF's UnconnectedGradients."""
+import contextlib
 import enum
 import functools
 import inspect
@@ -66,11 +67,17 @@ class GradientTape:
     def watched_variables(self):
         return tuple(self._variables)
 
+    @contextlib.contextmanager
     def stop_recording(self):
-        """Context manager in which operations are not recorded (e.g. for logging)."""
+        """Context manager in which this tape records nothing (e.g. for logging); other tapes,
+        such as an enclosing one, keep recording, as in TF."""
         if not self._recording:
             raise ValueError("GradientTape.stop_recording: the tape is not recording")
-        return _tape.pause_all()
+        self._recording = False
+        try:
+            yield
+        finally:
+            self._recording = True
 
     def reset(self):
         """Clear everything recorded so far (the tape keeps recording if it is active)."""
@@ -96,8 +103,16 @@ class GradientTape:
     def _release(self):
         self._used = True
         if not self._persistent:
+            # free the recorded graph; forget watched ids too, since freed objects' ids get reused
             self._records = []
             self._keep = []
+            self._watched = {id(v) for v in self._variables}
+
+    def _sources(self, flat_sources):
+        """The sources backprop starts from: only those this tape watches (a Variable it did not
+        watch, or a constant nobody passed to watch(), gets no gradient, as in TF) and that have a
+        floating dtype (integer sources get None)."""
+        return [s for s in flat_sources if id(s) in self._watched and s._value.dtype.kind in "fc"]
 
     def gradient(self, target, sources, output_gradients=None,
                  unconnected_gradients=UnconnectedGradients.NONE):
@@ -114,17 +129,20 @@ class GradientTape:
             if not isinstance(s, Tensor):
                 raise ValueError(f"GradientTape.gradient: sources must be Tensors or Variables, got "
                                  f"{type(s).__name__}")
+        for t in targets:
+            if not isinstance(t, Tensor):
+                raise ValueError(f"GradientTape.gradient: target must be a Tensor, got {type(t).__name__}")
         if output_gradients is None:
             seeds = [_ones_like(t) for t in targets]
         else:
             seeds = [convert_to_tensor(g, dtype=t.dtype) if g is not None else _ones_like(t)
                      for t, g in zip(targets, nest.flatten(output_gradients))]
-        for t in targets:
-            if not isinstance(t, Tensor):
-                raise ValueError(f"GradientTape.gradient: target must be a Tensor, got {type(t).__name__}")
-        grads = self._backprop(targets, seeds, flat_sources)
+        live = self._sources(flat_sources)
+        grads = self._backprop(targets, seeds, live)
         self._release()
-        result = [_finish(grads.get(id(s)), s, unconnected) for s in flat_sources]
+        live = {id(s) for s in live}
+        result = [_finish(grads.get(id(s)) if id(s) in live else None, s, unconnected)
+                  for s in flat_sources]
         return nest.pack_sequence_as(sources, result)
 
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
@@ -134,14 +152,17 @@ class GradientTape:
         from ..ops import array_ops
         unconnected = UnconnectedGradients(unconnected_gradients)
         flat_sources = nest.flatten(sources)
+        live = self._sources(flat_sources)
+        live_ids = {id(s) for s in live}
         rows = [[] for _ in flat_sources]
         connected = [False] * len(flat_sources)
         for i in range(int(target._value.size)):
             seed = array_ops.one_hot_seed(target, i)
-            grads = self._backprop([target], [seed], flat_sources)
+            grads = self._backprop([target], [seed], live)
             for k, s in enumerate(flat_sources):
-                connected[k] = connected[k] or id(s) in grads
-                rows[k].append(_finish(grads.get(id(s)), s, UnconnectedGradients.ZERO))
+                g = grads.get(id(s)) if id(s) in live_ids else None
+                connected[k] = connected[k] or g is not None
+                rows[k].append(_finish(g, s, UnconnectedGradients.ZERO))
         self._release()
         result = []
         for k, s in enumerate(flat_sources):
@@ -164,14 +185,20 @@ class GradientTape:
         if target.shape[0] != source.shape[0]:
             raise ValueError(f"batch_jacobian: target batch size {target.shape[0]} differs from source "
                              f"batch size {source.shape[0]}")
+        unconnected = UnconnectedGradients(unconnected_gradients)
         batch = int(target.shape[0])
         per_example = int(target._value.size) // max(batch, 1)
+        live = self._sources([source])
         columns = []
+        connected = False
         for j in range(per_example):
             seed = array_ops.one_hot_seed(target, j, batched=True)
-            grads = self._backprop([target], [seed], [source])
-            columns.append(_finish(grads.get(id(source)), source, UnconnectedGradients.ZERO))
+            g = self._backprop([target], [seed], live).get(id(source)) if live else None
+            connected = connected or g is not None
+            columns.append(_finish(g, source, UnconnectedGradients.ZERO))
         self._release()
+        if not connected and unconnected is UnconnectedGradients.NONE:
+            return None
         stacked = array_ops.stack(columns, axis=1) if columns else array_ops.zeros(
             (batch, 0) + tuple(source.shape[1:]), source.dtype)
         return array_ops.reshape(stacked, tuple(target.shape) + tuple(source.shape[1:]))

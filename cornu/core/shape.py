@@ -56,6 +56,14 @@ class TensorShape(tuple):
     def __add__(self, other):
         return self.concatenate(other)
 
+    def __eq__(self, other):  # TF compares with lists too: `x.shape == [2, 3]`
+        return tuple.__eq__(self, tuple(other) if isinstance(other, list) else other)
+
+    def __ne__(self, other):
+        return not self == other
+
+    __hash__ = tuple.__hash__
+
     def __repr__(self):
         return f"TensorShape({list(self)})"
 

@@ -29,7 +29,7 @@ def record(op, rule, inputs, attrs, outputs):
     """Let each active tape on this thread record the op if it watches one of the inputs."""
     thread = threading.get_ident()
     rec = None
-    for tape in ACTIVE:
+    for tape in tuple(ACTIVE):  # another thread may enter or leave a tape meanwhile
         if tape._thread != thread or not tape._recording:
             continue
         watched = tape._watched

@@ -211,7 +211,7 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         if dtype is not None and value.dtype != dtype:
             raise ValueError(f"Tensor conversion requested dtype {dtype.name} for Tensor with dtype "
                              f"{value.dtype.name}: {value!r}")
-        if type(value) is not Tensor and _is_variable(value):
+        if value._is_variable:
             # read the variable's current value with a recorded op, as TF does, so a later assign
             # does not change the result and gradients still reach the variable
             from ..ops.math_ops import identity
@@ -250,11 +250,6 @@ def _contains_tensor(seq):
     return False
 
 
-def _is_variable(value):
-    from .variable import Variable
-    return isinstance(value, Variable)
-
-
 def _is_backend_array(value):
     cp = backend.cupy_or_none()
     return cp is not None and isinstance(value, cp.ndarray)
@@ -268,7 +263,7 @@ def constant(value, dtype=None, shape=None, name=None):
     TensorShape([2, 3])
     """
     if isinstance(value, Tensor):
-        if type(value) is not Tensor and _is_variable(value):  # a snapshot of its current value
+        if value._is_variable:  # a Variable: a constant is a snapshot of its current value
             value = wrap(value._value)
         tensor = value if dtype is None else _cast_value(value, dtype)
     else:

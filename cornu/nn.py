@@ -13,3 +13,5 @@ from .ops.nn_ops import (relu, relu6, leaky_relu, elu, selu, gelu, silu, swish, 
                          softmax_cross_entropy_with_logits, sigmoid_cross_entropy_with_logits,
                          weighted_cross_entropy_with_logits, l2_loss, compute_average_loss, dropout,
                          moments, batch_normalization, bias_add, embedding_lookup)
+from .ops.conv_ops import (conv1d, conv2d, conv2d_transpose, max_pool1d, max_pool2d, avg_pool1d,  # noqa: F401,E402
+                           avg_pool2d, max_pool, avg_pool)

@@ -56,15 +56,16 @@ def _(ctx, g):
 
 
 def _extremum_grad(ctx, g):
-    """Gradient of max/min: shared equally among the elements that attain it (as TF does)."""
+    """Gradient of max/min: shared equally among the elements that attain it. The division happens
+    at the output's size, so only the comparison and one multiply touch the full input."""
     x, y = ctx.inputs[0], ctx.outputs[0]
-    keep_ctx_y = y
+    axes = ctx.attrs["axis"]
     if not ctx.attrs["keepdims"]:
-        for a in ctx.attrs["axis"]:
-            keep_ctx_y = expand_dims(keep_ctx_y, a)
-    mask = cast(equal(x, broadcast_like(keep_ctx_y, x)), g.dtype)
-    count = _reduce_sum(mask, axis=ctx.attrs["axis"], keepdims=True)
-    return _keep(g, ctx) * mask / broadcast_like(count, x)
+        for a in axes:
+            y = expand_dims(y, a)
+            g = expand_dims(g, a)
+    mask = cast(equal(x, y), g.dtype)
+    return mask * (g / _reduce_sum(mask, axis=axes, keepdims=True))
 
 
 @defop("reduce_max", _reduced_shape)

@@ -1,6 +1,7 @@
 """Tensor creation, shape manipulation, joining/splitting, gathering and indexing."""
 import builtins as _builtins
 
+from .. import backend as _backend
 from ..backend import dtypes, current_xp
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Spec, defop
@@ -377,6 +378,9 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     value = to_tensor(value)
     axis = normalize_axis(axis, value._value.ndim, "split")
     dim = value._value.shape[axis]
+    if dim is None:
+        raise InvalidArgumentError(f"split: dimension {axis} of shape {tuple(value.shape)} is unknown, so "
+                                   "it cannot be split")
     if isinstance(num_or_size_splits, int):
         if num_or_size_splits <= 0 or dim % num_or_size_splits:
             raise InvalidArgumentError(f"split: dimension {axis} of size {dim} cannot be split into "
@@ -415,6 +419,11 @@ def unstack(value, num=None, axis=0, name="unstack"):
     n = value._value.shape[axis]
     if num is not None and num != n:
         raise InvalidArgumentError(f"unstack: num={num} but dimension {axis} has size {n}")
+    if n is None:
+        raise InvalidArgumentError(f"unstack: dimension {axis} of shape {tuple(value.shape)} is unknown, "
+                                   "so the number of outputs is unknown")
+    if n == 0:
+        return []
     parts = _split(value, sizes=(1,) * n, axis=axis) if n > 1 else (value,)
     return [_squeeze(p, axis=(axis,)) for p in parts]
 
@@ -579,11 +588,26 @@ def _is_basic(key):
 
 
 def _index_shape(shape, key):
-    """Result shape of indexing a (possibly partly unknown) shape, from a dummy array."""
-    xp = current_xp()
-    dummy = xp.empty(tuple(1 if d is None else d for d in shape), dtype=bool)
-    out = dummy[key].shape
-    return tuple(out)
+    """Result shape of indexing a shape whose dims may be None (unknown), found by indexing NumPy
+    dummies of a zero-byte dtype (no memory at any size): unknown dims are tried at two large sizes and
+    at 0, and an output dim that changes with them is unknown."""
+    np = _backend.numpy  # shape rules are metadata: NumPy even when the data lives on a GPU
+    key = tuple(_backend.to_numpy(k) if hasattr(k, "__cuda_array_interface__") else k for k in key)
+    shape = tuple(shape)
+    if None not in shape:
+        return tuple(np.empty(shape, dtype=_VOID)[key].shape)
+    outs = []
+    for probe in (4099, 4111, 0):
+        try:
+            outs.append(np.empty(tuple(probe if d is None else d for d in shape), dtype=_VOID)[key].shape)
+        except IndexError as exc:
+            if probe:  # e.g. a bool mask over an unknown dim
+                raise InvalidArgumentError(f"getitem: cannot index a tensor of shape {shape} (None: unknown) "
+                                           f"with this key: the key needs the unknown sizes") from exc
+    return tuple(d if all(o[i] == d for o in outs) else None for i, d in enumerate(outs[0]))
+
+
+_VOID = _backend.numpy.dtype([])  # itemsize 0
 
 
 def _normalize_key(key, x):
@@ -613,7 +637,7 @@ def _normalize_key(key, x):
         if isinstance(k, int):
             if dim >= len(shp):
                 raise InvalidArgumentError(f"getitem: too many indices for a tensor of shape {tuple(shp)}")
-            if not -shp[dim] <= k < shp[dim]:
+            if shp[dim] is not None and not -shp[dim] <= k < shp[dim]:
                 raise InvalidArgumentError(f"getitem: index {k} is out of bounds for axis {dim} with size "
                                            f"{shp[dim]} (shape {tuple(shp)})")
         dim += getattr(k, "ndim", 1) if getattr(k, "dtype", None) is not None and k.dtype.kind == "b" else 1

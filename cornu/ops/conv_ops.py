@@ -236,12 +236,12 @@ def _conv2d(x, w, strides, dilations, padding, op, nd=2, note=None):
         x = _pad(x, paddings=((0, 0), (pt, pb), (pl, pr), (0, 0)), mode="CONSTANT", constant_values=0)
     oh, ow = _out_size(padded[0], kh, sh, dh), _out_size(padded[1], kw, sw, dw)
     if kh == kw == 1 and sh == sw == 1:  # 1x1 convolution: the input already is the patch matrix
-        cols = _reshape(x, shape=(n * oh * ow, cin))
+        cols = _reshape(x, shape=(-1, cin))  # -1: the batch may be unknown (symbolic)
     else:
         patches = _extract_patches(x, ksize=(kh, kw), strides=(sh, sw), dilations=(dh, dw))
-        cols = _reshape(patches, shape=(n * oh * ow, kh * kw * cin))
+        cols = _reshape(patches, shape=(-1, kh * kw * cin))
     out = _matmul(cols, _reshape(w, shape=(kh * kw * cin, f)), transpose_a=False, transpose_b=False)
-    return _reshape(out, shape=(n, oh, ow, f))
+    return _reshape(out, shape=(-1, oh, ow, f))
 
 
 def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None, name=None):  # noqa: A002
@@ -335,9 +335,9 @@ def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data
                                    f"padding {padding!r} convolves to {grid[0]}x{grid[1]}, but the input "
                                    f"is {h}x{wd} ({note})", op=op)
     # conv2d's patch matrix times the filter, transposed: input (N*H*W, Cin) @ (KH*KW*Cout, Cin)^T.
-    cols = _matmul(_reshape(x, shape=(n * h * wd, cin)), _reshape(w, shape=(kh * kw * cout, cin)),
+    cols = _matmul(_reshape(x, shape=(-1, cin)), _reshape(w, shape=(kh * kw * cout, cin)),
                    transpose_a=False, transpose_b=True)
-    out = _col2im(_reshape(cols, shape=(n, h, wd, kh, kw, cout)), input_hw=padded, strides=strides,
+    out = _col2im(_reshape(cols, shape=(-1, h, wd, kh, kw, cout)), input_hw=padded, strides=strides,
                   dilations=dilations)
     if pt or pb or pl or pr:
         out = _getitem(out, key=(slice(None), slice(pt, pt + oh), slice(pl, pl + ow), slice(None)))
@@ -365,7 +365,7 @@ def _pool2d(x, ksize, strides, padding, kind, op, nd=2):
         # Non-overlapping windows (e.g. 2x2 stride 2): a reshape of the input, no patch copy at all.
         if padded != (oh * kh, ow * kw):
             x = _getitem(x, key=(slice(None), slice(0, oh * kh), slice(0, ow * kw), slice(None)))
-        windows, axes = _reshape(x, shape=(n, oh, kh, ow, kw, c)), (2, 4)
+        windows, axes = _reshape(x, shape=(-1, oh, kh, ow, kw, c)), (2, 4)
     else:
         windows = _extract_patches(x, ksize=(kh, kw), strides=(sh, sw), dilations=(1, 1))
         axes = (3, 4)

@@ -6,6 +6,7 @@ come from the same few definitions.
 from ..backend import dtypes, current_xp
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Spec, defop
+from ..core.symbolic import ShapeOnly
 from ..core.tensor import Tensor
 from . import _rules
 from ._rules import to_tensor
@@ -15,7 +16,7 @@ def _check_indices(indices, limit, op, what="indices"):
     idx = indices._value
     if idx.dtype.kind not in "iu":
         raise InvalidArgumentError(f"{op}: {what} must be integers, got dtype {indices.dtype.name}")
-    if idx.size and (idx.min() < -limit or idx.max() >= limit):
+    if limit is not None and idx.size and (idx.min() < -limit or idx.max() >= limit):
         bad = idx.max() if idx.max() >= limit else idx.min()
         raise InvalidArgumentError(f"{op}: index {int(bad)} is out of range for a dimension of size "
                                    f"{limit}")
@@ -165,7 +166,7 @@ def gather_nd(params, indices, batch_dims=0, name=None):
         raise InvalidArgumentError(f"gather_nd: indices of shape {tuple(indices.shape)} do not fit params "
                                    f"of shape {tuple(params.shape)} (last dim of indices must be <= "
                                    f"{params._value.ndim - batch_dims})")
-    for k in range(depth):
+    for k in range(depth if not isinstance(indices._value, ShapeOnly) else 0):  # symbolic: no values
         _check_indices(Tensor(indices._value[..., k]), params._value.shape[batch_dims + k], "gather_nd")
     return _gather_nd(params, indices, batch_dims=int(batch_dims))
 
@@ -209,6 +210,11 @@ def _(ctx, g):
 def take_along_axis(x, indices, axis):
     x, indices = to_tensor(x), to_tensor(indices)
     axis = _rules.normalize_axis(axis, x._value.ndim, "take_along_axis")
+    sx, si = x._value.shape, indices._value.shape
+    # no broadcasting of indices: the shape rule and the scatter-add gradient assume none
+    if len(si) != len(sx) or any(a != b for k, (a, b) in enumerate(zip(sx, si)) if k != axis):
+        raise InvalidArgumentError(f"take_along_axis: indices shape {tuple(si)} must match x shape "
+                                   f"{tuple(sx)} except along axis {axis}")
     _check_indices(indices, x._value.shape[axis], "take_along_axis")
     return _take_along_axis(x, indices, axis=axis)
 

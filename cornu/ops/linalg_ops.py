@@ -4,7 +4,7 @@ from ..core.registry import Spec, apply, defop
 from ..core.tensor import Tensor
 from . import _rules
 from ._rules import binary_args, to_tensor
-from .array_ops import reshape, transpose
+from .array_ops import reshape, squeeze, transpose
 from .math_ops import abs as _abs, sqrt
 from .reduce_ops import reduce_max, reduce_sum
 
@@ -107,23 +107,36 @@ def _einsum(xp, *operands, equation):
 
 @_einsum.defgrad
 def _(ctx, g):
-    from .array_ops import broadcast_like
-    subs, out = _parse_einsum(ctx.attrs["equation"], len(ctx.inputs))
+    from .array_ops import broadcast_to, eye
+    equation = ctx.attrs["equation"]
+    subs, out = _parse_einsum(equation, len(ctx.inputs))
+    fresh = (c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in equation)
     grads = []
     for i, (s, x) in enumerate(zip(subs, ctx.inputs)):
         if not ctx.needs[i]:
             grads.append(None)
             continue
-        if len(set(s)) != len(s):
-            raise InvalidArgumentError(f"einsum: no gradient for repeated index in operand {s!r}")
         others = [(t, y) for j, (t, y) in enumerate(zip(subs, ctx.inputs)) if j != i]
         available = set(out).union(*[set(t) for t, _ in others])
-        kept = "".join(c for c in s if c in available)
+        unique = "".join(dict.fromkeys(s))
+        size = dict(zip(s, x._value.shape))
+        kept = "".join(c for c in unique if c in available)
         eq = ",".join([out] + [t for t, _ in others]) + "->" + kept
         gi = _einsum(g, *[y for _, y in others], equation=eq)
-        if kept != s:  # indices summed away only within this operand: broadcast back
-            shape = [x._value.shape[k] if c in available else 1 for k, c in enumerate(s)]
-            gi = broadcast_like(reshape(gi, shape), x)
+        if kept != unique:  # indices summed away only within this operand: broadcast back
+            gi = broadcast_to(reshape(gi, [size[c] if c in available else 1 for c in unique]),
+                              [size[c] for c in unique])
+        if unique != s:  # a repeated index reads a diagonal: put gi back on it with identity matrices
+            target, terms, eyes = "", [unique], []
+            for k, c in enumerate(s):
+                if c in s[:k]:
+                    f = next(fresh)
+                    target += f
+                    terms.append(c + f)
+                    eyes.append(eye(size[c], dtype=x.dtype))
+                else:
+                    target += c
+            gi = _einsum(gi, *eyes, equation=",".join(terms) + "->" + target)
         grads.append(gi)
     return tuple(grads)
 
@@ -170,6 +183,8 @@ def tensordot(a, b, axes, name=None):
     at = reshape(transpose(a, free_a + axes_a), (-1, k))
     bt = reshape(transpose(b, axes_b + free_b), (k, -1))
     out_shape = [a._value.shape[i] for i in free_a] + [b._value.shape[i] for i in free_b]
+    if out_shape.count(None) == 1:  # a symbolic batch dim
+        out_shape[out_shape.index(None)] = -1
     return reshape(matmul(at, bt), out_shape)
 
 
@@ -197,9 +212,7 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
                              "'fro', 'euclidean', 1 or inf")
         summed, maxed = (rows, cols) if not inf else (cols, rows)
         out = reduce_max(reduce_sum(_abs(tensor), axis=summed, keepdims=True), axis=maxed, keepdims=True)
-        if not keepdims:
-            out = reshape(out, [d for k, d in enumerate(tensor._value.shape) if k not in (rows, cols)])
-        return out
+        return out if keepdims else squeeze(out, [rows, cols])
     if ord in ("euclidean", "fro", 2, 2.0):
         return sqrt(reduce_sum(tensor * tensor, axis=axis, keepdims=keepdims))
     if ord in (1, 1.0):
@@ -210,6 +223,21 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
         from .math_ops import pow as _pow
         return _pow(reduce_sum(_pow(_abs(tensor), float(ord)), axis=axis, keepdims=keepdims), 1.0 / ord)
     raise ValueError(f"norm: unsupported ord {ord!r}; use 'euclidean', 'fro', 1, 2, inf or a p > 0")
+
+
+def matrix_transpose(a, name="matrix_transpose", conjugate=False):
+    """`cornu.linalg.matrix_transpose(a)`: swap the last two axes (batch axes stay in place).
+
+    >>> import cornu as tf
+    >>> tf.linalg.matrix_transpose(tf.zeros((2, 3, 4))).shape
+    TensorShape([2, 4, 3])
+    """
+    a = to_tensor(a)
+    n = a._value.ndim
+    if n < 2:
+        raise InvalidArgumentError(f"matrix_transpose: the input must have rank >= 2, got shape "
+                                   f"{tuple(a.shape)}")
+    return transpose(a, list(range(n - 2)) + [n - 1, n - 2])
 
 
 def l2_normalize(x, axis=None, epsilon=1e-12, name=None):

@@ -36,7 +36,7 @@ def generator(seed=None):
 
 
 def _to_backend(xp, array):
-    return array if xp is backend.numpy else xp.asarray(array)
+    return backend.numpy.asarray(array) if xp is backend.numpy else xp.asarray(array)  # 0-d: an array
 
 
 def _draw_shape(shape, dtype, seed, **params):
@@ -54,8 +54,11 @@ def _random_uniform(xp, shape, dtype, seed, minval, maxval):
     gen = generator(seed)
     if dtype.is_integer:
         return _to_backend(xp, gen.integers(minval, maxval, size=shape).astype(dtype._np))
-    draw = gen.random(shape)
-    return _to_backend(xp, (draw * (maxval - minval) + minval).astype(dtype._np))
+    np = backend.numpy
+    out = np.asarray(gen.random(shape) * (maxval - minval) + minval).astype(dtype._np)
+    # a float64 draw just below maxval can round up to it in the narrower dtype: keep [minval, maxval)
+    top = np.nextafter(np.asarray(maxval, dtype._np), np.asarray(minval, dtype._np))
+    return _to_backend(xp, np.minimum(out, top, out=out))
 
 
 @defop("random_truncated_normal", _draw_shape, differentiable=False)

@@ -7,7 +7,7 @@ from ..core.registry import Spec, apply, defop
 from . import _rules
 from ._rules import to_tensor
 from ..core.tensor import Tensor
-from .array_ops import broadcast_like, expand_dims, reshape, transpose, _builtin_range
+from .array_ops import broadcast_like, expand_dims, reshape, squeeze, transpose, _builtin_range
 from .math_ops import cast, equal, exp, log, logical_and, ones_like, stop_gradient, where, zeros_like
 
 
@@ -157,9 +157,7 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
     from .math_ops import is_finite
     m = where(is_finite(m), m, zeros_like(m))  # all -inf rows: avoid inf - inf
     out = log(reduce_sum(exp(x - m), axis=axes, keepdims=True)) + m
-    if not keepdims:
-        out = reshape(out, tuple(d for i, d in enumerate(x._value.shape) if i not in axes))
-    return out
+    return out if keepdims else squeeze(out, axes)
 
 
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
@@ -207,7 +205,7 @@ def _scan(xp, fn, x, axis, exclusive, reverse, identity):
     if reverse:
         x = xp.flip(x, axis)
     out = fn(x, axis=axis, dtype=x.dtype)
-    if exclusive:
+    if exclusive and x.shape[axis]:  # (an empty axis stays empty)
         pad_shape = list(x.shape)
         pad_shape[axis] = 1
         lead = xp.full(pad_shape, identity, dtype=x.dtype)
@@ -269,7 +267,9 @@ def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
 @defop("top_k_indices", lambda x, k: Spec(tuple(x.shape[:-1]) + (k,), dtypes.int32),
        differentiable=False)
 def _top_k_indices(xp, x, k):
-    # stable sort of -x: ties keep the lower index first, as TF does
+    # stable sort of -x: ties keep the lower index first, as TF does (-x of unsigned ints would wrap)
+    if x.dtype.kind in "ub":
+        x = x.astype(xp.int64)
     order = xp.argsort(-x, axis=-1, kind="stable")[..., :k]
     return order.astype(xp.int32)
 

@@ -154,6 +154,7 @@ def test_concat_stack_unstack():
     _eq(parts[3], X[..., 3])
     [only] = tf.unstack(tf.constant(np.ones((1, 2))))
     _eq(only, np.ones(2))
+    assert tf.unstack(tf.zeros((2, 0)), axis=1) == []
 
 
 def test_split_int_and_sizes():
@@ -313,3 +314,40 @@ def test_shape_errors_name_op_and_shapes():
         tf.tile(x, [1, 2])
     with pytest.raises(tf.errors.InvalidArgumentError, match="reverse: axis 3 is out of range"):
         tf.reverse(x, [3])
+
+
+# -- symbolic shapes (None: unknown until run time, e.g. the batch) ------------------------------------
+def _sym(*shape, dtype="float32"):
+    from cornu.core.symbolic import SymbolicTensor
+    return SymbolicTensor(shape, dtype)
+
+
+SYMBOLIC = [
+    (lambda x: tf.reshape(x, [-1, 12]), (None, 12)), (lambda x: tf.transpose(x, [0, 2, 1]), (None, 4, 3)),
+    (lambda x: tf.expand_dims(x, 1), (None, 1, 3, 4)), (lambda x: tf.concat([x, x], axis=1), (None, 6, 4)),
+    (lambda x: tf.concat([x, x], axis=0), (None, 3, 4)), (lambda x: tf.stack([x, x], axis=-1), (None, 3, 4, 2)),
+    (lambda x: tf.split(x, [1, -1], axis=1)[1], (None, 2, 4)), (lambda x: tf.unstack(x, axis=2)[0], (None, 3)),
+    (lambda x: tf.tile(x, [2, 1, 2]), (None, 3, 8)), (lambda x: tf.pad(x, [[1, 1], [0, 0], [2, 0]]), (None, 3, 6)),
+    (lambda x: x[:, 0], (None, 4)), (lambda x: x[0], (3, 4)), (lambda x: x[..., 1:3], (None, 3, 2)),
+    (lambda x: x[:, None, ::-1], (None, 1, 3, 4)), (lambda x: x[:50], (None, 3, 4)),
+    (lambda x: x[:, [0, 0, 2]], (None, 3, 4)), (lambda x: tf.reverse(x, [0, 1]), (None, 3, 4)),
+    (lambda x: tf.slice(x, [0, 1, 0], [-1, 2, -1]), (None, 2, 4)),
+    (lambda x: tf.strided_slice(x, [0, 2], [2, 0], [1, -1]), (None, 2, 4)),
+    (lambda x: tf.zeros_like(x), (None, 3, 4)), (lambda x: tf.squeeze(x[:, :1], 1), (None, 4)),
+]
+
+
+@pytest.mark.parametrize("fn,expected", SYMBOLIC, ids=[str(i) for i in range(len(SYMBOLIC))])
+def test_symbolic_shapes(fn, expected):
+    out = fn(_sym(None, 3, 4))
+    assert tuple(out.shape) == expected
+    assert out.dtype == tf.float32
+
+
+def test_symbolic_split_of_an_unknown_dim_is_a_clear_error():
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"split: dimension 0 of shape \(None, 3, 4\) "
+                                                            r"is unknown"):
+        tf.split(_sym(None, 3, 4), 2)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"getitem: cannot index a tensor of shape "
+                                                            r"\(None, 4\)"):
+        _sym(None, 4)[np.array([True, False])]

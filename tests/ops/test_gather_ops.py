@@ -13,6 +13,7 @@ REPEATED = np.array([2, 0, 2, -1])            # repeated and negative indices
 IDX_2D = np.array([[0, 2], [1, 1]])
 ND_IDX = np.array([[0, 1], [1, 2], [0, 1]])   # repeated coordinate
 TAKE_IDX = np.array([[0, 0, 3], [2, 1, 2], [3, 3, 3]])
+TAKE_IDX0 = np.array([[2, 0, 1, 1], [0, 0, 2, 1]])
 
 
 def _sq(fn):
@@ -27,6 +28,7 @@ GRAD_CASES = {
                GradCase(lambda p: tf.gather(p, np.array([[0, 2, 0], [1, 1, 3]]), axis=2, batch_dims=1), [X]),
                GradCase(_sq(lambda p: tf.gather(p, np.array([[2, 2], [0, 1]]), batch_dims=1)), [X],
                         second_order=True),
+               GradCase(lambda p: tf.gather(p, np.array([[[0, 3]], [[2, 2]]]), axis=2, batch_dims=1), [X]),
                GradCase(lambda p: tf.boolean_mask(p, np.array([[True, False, True], [False, False, True]])),
                         [X]),
                GradCase(lambda p: tf.boolean_mask(p, np.array([True, False, True, True]), axis=-1), [X])],
@@ -44,7 +46,7 @@ GRAD_CASES = {
                                  [rand(3, 2)], second_order=True),
                         GradCase(lambda u: tf.scatter_nd(ND_IDX, u, [2, 3]), [rand(3)])],
     "take_along_axis": [GradCase(lambda x: gather_ops.take_along_axis(x, TAKE_IDX, axis=1), [M]),
-                        GradCase(_sq(lambda x: gather_ops.take_along_axis(x, TAKE_IDX.T[:2], axis=0)), [M],
+                        GradCase(_sq(lambda x: gather_ops.take_along_axis(x, TAKE_IDX0, axis=0)), [M],
                                  second_order=True)],
     "put_along_axis_add": [GradCase(lambda g: gather_ops._put_along_axis_add(
         g, tf.constant(TAKE_IDX), tf.constant(M), axis=1), [rand(3, 3)], second_order=True)],
@@ -82,7 +84,7 @@ def _eq(tensor, expected, dtype=None):
 
 
 @pytest.mark.parametrize("indices,axis,batch_dims", [
-    (np.array([2, 0, 2]), 0, 0), (np.array(1), 1, 0), (IDX_2D, 2, 0), (IDX_2D, -1, 0),
+    (np.array([2, 0, 2]), 1, 0), (np.array([1, 1, 0]), 0, 0), (np.array(1), 1, 0), (IDX_2D, 2, 0), (IDX_2D, -1, 0),
     (np.array([[0, 2, 2], [1, 0, 1]]), 2, 1), (np.array([[0, 2], [1, 1]]), 1, 1),
     (np.array([[[0], [1], [2]], [[3], [3], [0]]]), 2, 2), (np.array([[1, 1], [0, 2]]), None, 1),
     (np.array([[[0, 1]], [[2, 2]]]), 1, 1), (np.array([-1, 0]), 1, 0),
@@ -123,8 +125,8 @@ def test_scatter_nd_sums_duplicates():
 
 def test_take_along_axis_matches_numpy():
     _eq(gather_ops.take_along_axis(tf.constant(M), TAKE_IDX, axis=1), np.take_along_axis(M, TAKE_IDX, 1))
-    _eq(gather_ops.take_along_axis(tf.constant(M), TAKE_IDX.T[:2], axis=-2),
-        np.take_along_axis(M, TAKE_IDX.T[:2], 0))
+    _eq(gather_ops.take_along_axis(tf.constant(M), TAKE_IDX0, axis=-2),
+        np.take_along_axis(M, TAKE_IDX0, 0))
 
 
 def test_one_hot():
@@ -183,5 +185,23 @@ def test_index_errors_name_op_and_sizes():
         tf.gather_nd(p, [[0, 0, 0, 0]])
     with pytest.raises(tf.errors.InvalidArgumentError, match="take_along_axis: index 4 is out of range"):
         gather_ops.take_along_axis(tf.constant(M), np.array([[4]] * 3), axis=1)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"take_along_axis: indices shape \(1, 2\) "
+                                                            r"must match x shape \(3, 4\) except along axis 1"):
+        gather_ops.take_along_axis(tf.constant(M), np.array([[1, 2]]), axis=1)
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"scatter_nd.*\(2, 1\)"):
         tf.scatter_nd([[0], [7]], tf.constant([1.0, 2.0]), [3])
+
+
+def _sym(*shape, dtype="float32"):
+    from cornu.core.symbolic import SymbolicTensor
+    return SymbolicTensor(shape, dtype)
+
+
+def test_symbolic_shapes():
+    assert tuple(tf.gather(_sym(10, 4), _sym(None, 5, dtype="int32")).shape) == (None, 5, 4)
+    assert tuple(tf.gather(_sym(None, 3, 4), [0, 2], axis=1).shape) == (None, 2, 4)
+    assert tuple(tf.gather_nd(_sym(None, 3, 4), [[0, 1]]).shape) == (1, 4)
+    assert tuple(tf.gather_nd(_sym(None, 3, 4), _sym(None, 2, dtype="int64")).shape) == (None, 4)
+    out = tf.one_hot(_sym(None, dtype="int32"), 10)
+    assert tuple(out.shape) == (None, 10) and out.dtype == tf.float32
+    assert tuple(tf.boolean_mask(_sym(None, 3, 4), _sym(None, 3, dtype="bool")).shape) == (None, 4)

@@ -16,7 +16,7 @@ class CallbackList(Callback):
             if not isinstance(cb, Callback):
                 raise TypeError(f"callbacks must be keras.callbacks.Callback instances, got {cb!r}")
         if add_progbar and not any(isinstance(cb, ProgbarLogger) for cb in self.callbacks):
-            self.callbacks.insert(0, ProgbarLogger())
+            self.callbacks.append(ProgbarLogger())  # last, so it shows what other callbacks logged
         if add_history and not any(isinstance(cb, History) for cb in self.callbacks):
             self.callbacks.append(History())
         if model is not None:
@@ -43,9 +43,16 @@ class CallbackList(Callback):
 
 
 def _fan_out(hook):
-    def method(self, *args, **kwargs):
+    takes_index = "batch" in hook or "epoch" in hook
+
+    def method(self, *args, logs=None):
+        if takes_index and len(args) == 2:
+            args, logs = args[:1], args[1]
+        elif not takes_index and len(args) == 1:
+            args, logs = (), args[0]
+        logs = {} if logs is None else logs
         for cb in self.callbacks:
-            getattr(cb, hook)(*args, **kwargs)
+            getattr(cb, hook)(*args, logs=logs)
     method.__name__ = hook
     return method
 

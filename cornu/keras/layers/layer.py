@@ -99,6 +99,7 @@ class Layer:
         self._dtype = dtypes.as_dtype(dtype.get("config", {}).get("name", "float32")
                                       if isinstance(dtype, dict) else (dtype or "float32"))
         self._trainable = bool(trainable)
+        self._autocast = autocast
         self.built = False
         self.input_spec = None
         self.supports_masking = getattr(self, "supports_masking", False)
@@ -284,9 +285,7 @@ class Layer:
         if not args:
             raise ValueError(f"Layer {self.name} was called without inputs")
         inputs = args[0]
-        inputs = nest.map_structure(
-            lambda t: t if isinstance(t, Tensor) else convert_to_tensor(t, dtype_hint=self._dtype)
-            if _is_array_like(t) else t, inputs)
+        inputs = nest.map_structure(self._standardize_input, inputs)
         args = (inputs,) + args[1:]
         flat = [t for t in nest.flatten(inputs) if isinstance(t, Tensor)]
         symbolic = any(isinstance(t, SymbolicTensor) for t in nest.flatten((args, kwargs)))
@@ -331,6 +330,17 @@ class Layer:
                 if isinstance(out, Tensor):
                     out._keras_mask = m
         return outputs
+
+    def _standardize_input(self, t):
+        """Arrays become tensors; floating inputs are cast to the layer's dtype (Keras's autocast)."""
+        if not isinstance(t, Tensor):
+            if not _is_array_like(t):
+                return t
+            t = convert_to_tensor(t)
+        if self._autocast and t.dtype.is_floating and t.dtype != self._dtype and self._dtype.is_floating:
+            from ...ops.math_ops import cast
+            t = cast(t, self._dtype)
+        return t
 
     def _record_node(self, args, kwargs, outputs):
         flat = nest.flatten(outputs)

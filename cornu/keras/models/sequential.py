@@ -35,7 +35,7 @@ class Sequential(Model):
         if isinstance(layer, InputLayer):
             if self._layers or self._input_layer is not None:
                 raise ValueError("Sequential: an Input/InputLayer can only be the first layer")
-            self._input_layer = layer
+            object.__setattr__(self, "_input_layer", layer)  # not one of `layers`, as in Keras
         else:
             if any(layer is l for l in self._layers):
                 raise ValueError(f"Sequential: layer {layer.name} was added twice")

@@ -37,12 +37,13 @@ class CompileLoss:
     """Sum over outputs of weight_i * loss_i(y_true_i, y_pred_i, sample_weight); per-output values are
     kept for the logs of multi-output models."""
 
-    def __init__(self, loss, loss_weights, names):
+    def __init__(self, loss, loss_weights, names, y_true_shapes, y_pred_shapes):
         from .. import losses as losses_module
         self.names = names
         specs = _per_output(loss, names, "loss")
         weights = _per_output(loss_weights, names, "loss_weights") if loss_weights is not None else [1.0] * len(names)
-        self.losses = [None if s is None else losses_module.get(s) for s in specs]
+        self.losses = [None if s is None else losses_module.get_loss(s, yt, yp)
+                       for s, yt, yp in zip(specs, y_true_shapes, y_pred_shapes)]
         self.weights = [1.0 if w is None else float(w) for w in weights]
         if all(l is None for l in self.losses):
             raise ValueError("compile: a loss is needed for training (compile(loss=...))")
@@ -67,6 +68,8 @@ class CompileLoss:
 
 
 def _match(y, names, what):
+    if y is None:
+        return [None] * len(names)
     if isinstance(y, dict):
         return [y.get(n) for n in names]
     flat = nest.flatten(y) if isinstance(y, (list, tuple)) else [y]
@@ -78,7 +81,7 @@ def _match(y, names, what):
 class CompileMetrics:
     """Stateful metrics per output, resolving 'accuracy' from each output's loss as Keras does."""
 
-    def __init__(self, metrics, weighted_metrics, names, losses, output_shapes):
+    def __init__(self, metrics, weighted_metrics, names, losses, output_shapes, y_true_shapes):
         from .. import metrics as metrics_module
         self.names = names
         self.entries = []  # (output index, metric, weighted)
@@ -90,7 +93,8 @@ class CompileMetrics:
                 if items is None:
                     continue
                 for item in (items if isinstance(items, (list, tuple)) else [items]):
-                    metric = metrics_module.get_compile_metric(item, losses[i], output_shapes[i])
+                    metric = metrics_module.get_compile_metric(item, losses[i], output_shapes[i],
+                                                               y_true_shapes[i])
                     if len(names) > 1:
                         metric.name = f"{names[i]}_{metric.name}"
                     self.entries.append((i, metric, kind == "weighted_metrics"))
@@ -103,6 +107,8 @@ class CompileMetrics:
         ys_true = _match(y_true, self.names, "y")
         ys_pred = nest.flatten(y_pred)
         for i, metric, weighted in self.entries:
+            if ys_true[i] is None:
+                continue
             metric.update_state(ys_true[i], ys_pred[i], sample_weight=sample_weight if weighted else None)
 
     def reset_state(self):

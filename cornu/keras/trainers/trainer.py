@@ -43,7 +43,8 @@ class Trainer:
         self.compiled = True
         self._compiled_for = None  # loss/metric objects are resolved once the outputs are known
 
-    def _ensure_compiled_for_outputs(self, y_pred):
+    def _ensure_compiled_for_outputs(self, y, y_pred):
+        """Resolve losses and metrics once the first batch shows the shapes of targets and outputs."""
         if self._compiled_for is not None:
             return
         names = compile_utils.output_names(self)
@@ -51,11 +52,14 @@ class Trainer:
         if names is None or len(names) != len(flat):
             names = ["output"] if len(flat) == 1 else [f"output_{i + 1}" for i in range(len(flat))]
         args = self._compile_args
-        self._compile_loss = compile_utils.CompileLoss(args["loss"], args["loss_weights"], names) \
+        pred_shapes = [tuple(t.shape) for t in flat]
+        true_shapes = [None if t is None else tuple(t.shape) for t in compile_utils._match(y, names, "y")]
+        self._compile_loss = compile_utils.CompileLoss(args["loss"], args["loss_weights"], names,
+                                                       true_shapes, pred_shapes) \
             if args["loss"] is not None else None
         losses = self._compile_loss.losses if self._compile_loss else [None] * len(names)
         self._compile_metrics = compile_utils.CompileMetrics(
-            args["metrics"], args["weighted_metrics"], names, losses, [tuple(t.shape) for t in flat])
+            args["metrics"], args["weighted_metrics"], names, losses, pred_shapes, true_shapes)
         self._output_names = names
         self._compiled_for = names
 
@@ -81,7 +85,7 @@ class Trainer:
     # -- steps -------------------------------------------------------------------------------------
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """Compiled loss (summed over outputs) plus the model's regularization losses."""
-        self._ensure_compiled_for_outputs(y_pred)
+        self._ensure_compiled_for_outputs(y, y_pred)
         total = None
         if self._compile_loss is not None:
             total = self._compile_loss(y, y_pred, sample_weight)

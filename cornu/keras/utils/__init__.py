@@ -1,2 +1,4 @@
 """`keras.utils`."""
 from .progbar import Progbar  # noqa: F401
+from .numerical_utils import normalize, to_categorical  # noqa: F401
+from .rng_utils import set_random_seed  # noqa: F401

@@ -317,8 +317,12 @@ def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data
     if cin != wcin:
         raise InvalidArgumentError(f"{op}: input has {cin} channels but filter expects {wcin} (filters "
                                    f"are (height, width, out_channels, in_channels); {note})", op=op)
-    out_shape = static_int_list(output_shape, "output_shape", op)
-    if len(out_shape) != 4 or out_shape[0] != n or out_shape[3] != cout or min(out_shape) < 0:
+    shape_list = output_shape.numpy().tolist() if isinstance(output_shape, Tensor) else list(output_shape)
+    if shape_list[:1] == [None]:  # an unknown batch size (symbolic input) stays unknown
+        out_shape = [n] + list(static_int_list(shape_list[1:], "output_shape", op))
+    else:
+        out_shape = static_int_list(shape_list, "output_shape", op)
+    if len(out_shape) != 4 or out_shape[0] != n or out_shape[3] != cout or min(out_shape[1:]) < 0:
         raise InvalidArgumentError(f"{op}: output_shape must be [batch={n}, height, width, "
                                    f"out_channels={cout}], got {list(out_shape)} ({note})", op=op)
     strides = _ints(strides, 2, "strides", op)

@@ -310,6 +310,8 @@ def sum_to_like(x, like):
 # -- joining and splitting -----------------------------------------------------------------------
 def _concat_shape(*xs, axis):
     out = list(xs[0].shape)
+    for x in xs[1:]:  # a size unknown in one input may be known in another
+        out = [d if d is not None else e for d, e in zip(out, x.shape)]
     total = 0
     for x in xs:
         d = x.shape[axis]
@@ -341,7 +343,8 @@ def concat(values, axis, name="concat"):
             raise InvalidArgumentError(f"concat: values[{i}] has dtype {v.dtype.name}, values[0] has "
                                        f"{first.dtype.name}")
         s0, s1 = list(first._value.shape), list(v._value.shape)
-        if len(s0) != len(s1) or any(a != b for k, (a, b) in enumerate(zip(s0, s1)) if k != axis):
+        if len(s0) != len(s1) or any(a != b and a is not None and b is not None
+                                     for k, (a, b) in enumerate(zip(s0, s1)) if k != axis):
             raise InvalidArgumentError(f"concat: values[{i}] has shape {tuple(s1)}, which does not match "
                                        f"values[0]'s shape {tuple(s0)} outside axis {axis}")
     if len(values) == 1:

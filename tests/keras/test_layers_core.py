@@ -497,8 +497,6 @@ def test_embedding_gradient():
     np.testing.assert_array_equal(grad[:, 0], [1, 3, 1, 0, 0, 1])  # how often each row was picked
 
 
-@pytest.mark.xfail(reason="Layer.__call__ (layer.py) calls compute_mask with the input mask only when the "
-                          "layer's call takes `mask`, so Dropout/Activation/Dense drop it", strict=False)
 def test_mask_propagates_through_mask_supporting_layers():
     ids = np.array([[3, 1, 0, 0]])
     hidden = L.Embedding(5, 2, mask_zero=True)(tf.constant(ids))

@@ -287,7 +287,6 @@ class Layer:
         inputs = args[0]
         inputs = nest.map_structure(self._standardize_input, inputs)
         args = (inputs,) + args[1:]
-        flat = [t for t in nest.flatten(inputs) if isinstance(t, Tensor)]
         symbolic = any(isinstance(t, SymbolicTensor) for t in nest.flatten((args, kwargs)))
         self._assert_input_compatibility(inputs)
         if not self.built:
@@ -301,13 +300,17 @@ class Layer:
             kwargs["training"] = training
         else:
             kwargs.pop("training", None)
-        if self._call_accepts("mask") and "mask" not in kwargs:
-            masks = [getattr(t, "_keras_mask", None) for t in flat]
+        # mask: explicit, else the masks the inputs carry; compute_mask sees it even when call doesn't
+        input_mask = kwargs.get("mask")
+        if input_mask is None:
+            masks = [getattr(t, "_keras_mask", None) if isinstance(t, Tensor) else None
+                     for t in nest.flatten(inputs)]
             if any(m is not None for m in masks):
-                kwargs["mask"] = masks[0] if len(flat) == 1 else nest.pack_sequence_as(
-                    inputs, [getattr(t, "_keras_mask", None) if isinstance(t, Tensor) else None
-                             for t in nest.flatten(inputs)])
-        elif not self._call_accepts("mask"):
+                input_mask = masks[0] if len(masks) == 1 else nest.pack_sequence_as(inputs, masks)
+        if self._call_accepts("mask"):
+            if input_mask is not None:
+                kwargs["mask"] = input_mask
+        else:
             kwargs.pop("mask", None)
         previous = outer
         _context.training = training
@@ -320,7 +323,7 @@ class Layer:
             for out in nest.flatten(outputs):
                 batch = out.shape[0] or 1
                 self._activity_losses.append(self.activity_regularizer(out) / batch)
-        mask = self.compute_mask(inputs, kwargs.get("mask")) if (self.supports_masking or type(
+        mask = self.compute_mask(inputs, input_mask) if (self.supports_masking or type(
             self).compute_mask is not Layer.compute_mask) else None
         if symbolic:
             outputs = self._record_node(args, kwargs, outputs)

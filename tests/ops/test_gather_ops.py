@@ -178,7 +178,7 @@ def test_index_errors_name_op_and_sizes():
                                                             r"indices shape \(3, 1\) differ"):
         tf.gather(p, np.zeros((3, 1), int), axis=1, batch_dims=1)
     with pytest.raises(tf.errors.InvalidArgumentError,
-                       match="gather_nd: index 3 is out of range for a dimension of size 3"):
+                       match=r"gather_nd: index 3 is not in \[0, 3\)"):
         tf.gather_nd(p, [[0, 3]])
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"gather_nd: indices of shape \(1, 4\) do "
                                                             r"not fit params of shape \(2, 3, 4\)"):

@@ -67,12 +67,13 @@ def main():
             t_torch_grad = _best(lambda: torch_op(tg), args.number // 4)
         rows.append((name, t_np, t_cornu, t_tape, t_torch, t_torch_grad))
     print(f"{'op':18s} {'numpy':>7s} {'cornu':>7s} {'+tape':>7s} {'torch':>7s} {'+grad':>7s} "
-          f"{'cornu overhead':>15s} {'overhead/torch':>15s}")
+          f"{'cornu overhead':>15s} {'overhead/torch':>15s} {'taped/torch+grad':>17s}")
     for name, t_np, t_cornu, t_tape, t_torch, t_torch_grad in rows:
-        overhead = t_cornu - t_np
+        overhead, taped = t_cornu - t_np, t_tape - t_np
         print(f"{name:18s} {t_np:7.2f} {t_cornu:7.2f} {t_tape:7.2f} {t_torch:7.2f} {t_torch_grad:7.2f} "
-              f"{overhead:13.2f}us {overhead / t_torch if t_torch == t_torch else float('nan'):14.2f}x")
-    print("\nmicroseconds per call (best of 5 repeats); 'overhead' = cornu - numpy; torch: eager, 1 thread")
+              f"{overhead:13.2f}us {overhead / t_torch:14.2f}x {taped / t_torch_grad:16.2f}x")
+    print("\nmicroseconds per call (best of 5 repeats); 'overhead' = cornu - numpy, 'taped' = cornu+tape - numpy;"
+          "\ntorch: eager, 1 thread (its whole time per call is dispatch overhead at these sizes)")
 
 
 if __name__ == "__main__":

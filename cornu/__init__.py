@@ -15,6 +15,7 @@ from .backend.dtypes import (DType, as_dtype, float16, half, float32, float64, d
 from .backend.device import device  # noqa: F401
 from .core.shape import TensorShape  # noqa: F401
 from .core.tensor import Tensor, constant, convert_to_tensor  # noqa: F401
+from .core.tensor_spec import TensorSpec  # noqa: F401
 from .core.variable import Variable  # noqa: F401
 from .core.gradient_tape import GradientTape, UnconnectedGradients, custom_gradient  # noqa: F401
 from .core import errors, nest  # noqa: F401

@@ -33,6 +33,8 @@ from .ops.gather_ops import gather, gather_nd, scatter_nd, one_hot, boolean_mask
 from .ops.reduce_ops import (reduce_sum, reduce_mean, reduce_max, reduce_min, reduce_prod,  # noqa: F401
                              reduce_any, reduce_all, reduce_logsumexp, argmax, argmin, cumsum)
 from .ops.linalg_ops import matmul, einsum, tensordot, norm  # noqa: F401
+from .graph.function import function, Function, ConcreteFunction  # noqa: F401,E402
+from .graph.tracing import inside_function  # noqa: F401,E402
 from . import math, linalg, config, random, test, nn  # noqa: F401,E402
 
 

@@ -14,6 +14,8 @@ import numpy as np
 _state = threading.local()
 _soft_placement = [True]
 _cupy = {"module": None, "checked": False, "reason": ""}
+# Non-zero while eager dispatch must take its slow path: CuPy is loaded, or a graph is being traced.
+SLOW_PATH = [0]
 _warned = set()
 
 
@@ -32,6 +34,7 @@ def _load_cupy():
         import cupy
         if cupy.cuda.runtime.getDeviceCount() > 0:
             _cupy["module"] = cupy
+            SLOW_PATH[0] += 1
         else:
             reason = "CuPy is installed but no GPU is visible"
     except ImportError:

@@ -7,7 +7,7 @@ differentiated and traced). `apply` runs an op eagerly and lets every recording 
 from collections import namedtuple
 
 from .. import backend
-from ..backend.device import _cupy
+from ..backend.device import SLOW_PATH
 from . import tape as _tape
 from .errors import InvalidArgumentError, OpError
 from .symbolic import ShapeOnly, apply_symbolic
@@ -31,10 +31,11 @@ class Op:
     shape (`sum_to_like`), so rules never undo broadcasting themselves.
     """
 
-    __slots__ = ("name", "forward", "shape", "grad", "num_outputs", "differentiable", "doc")
+    __slots__ = ("name", "forward", "shape", "grad", "num_outputs", "differentiable", "stateful", "doc")
 
-    def __init__(self, name, forward, shape, num_outputs=1, differentiable=True):
+    def __init__(self, name, forward, shape, num_outputs=1, differentiable=True, stateful=False):
         self.name = name
+        self.stateful = stateful  # random draws and variable writes: never folded, merged or dropped
         self.forward = forward
         self.shape = shape
         self.grad = None
@@ -54,7 +55,7 @@ class Op:
         return f"<Op {self.name}>"
 
 
-def defop(name, shape, num_outputs=1, differentiable=True):
+def defop(name, shape, num_outputs=1, differentiable=True, stateful=False):
     """Decorator registering `forward` as the op `name`; returns the Op (add a gradient with .defgrad).
 
     Ops that are not differentiable (comparisons, argmax, random draws) pass differentiable=False and
@@ -63,7 +64,7 @@ def defop(name, shape, num_outputs=1, differentiable=True):
     def register(forward):
         if name in REGISTRY:
             raise ValueError(f"op {name!r} is registered twice")
-        op = Op(name, forward, shape, num_outputs, differentiable)
+        op = Op(name, forward, shape, num_outputs, differentiable, stateful)
         if not differentiable:
             op.grad = _no_gradient
         REGISTRY[name] = op
@@ -84,6 +85,12 @@ def _wrap(value):
 _EMPTY = {}
 
 
+def current_graph():
+    """The graph being traced on this thread, if any (imported late: graph/ builds on core/)."""
+    from ..graph.tracing import current_graph as current
+    return current()
+
+
 def apply(op, inputs, attrs=_EMPTY):
     """Run `op` on Tensors `inputs` eagerly and record it on every tape that watches an input.
 
@@ -91,7 +98,7 @@ def apply(op, inputs, attrs=_EMPTY):
     building argument lists (about half of the per-op cost otherwise).
     """
     try:
-        if _cupy["module"] is None:
+        if not SLOW_PATH[0]:
             n = len(inputs)
             if n == 2 and not attrs:
                 out = op.forward(_NP, inputs[0]._value, inputs[1]._value)
@@ -100,6 +107,9 @@ def apply(op, inputs, attrs=_EMPTY):
             else:
                 out = op.forward(_NP, *[x._value for x in inputs], **attrs)
         else:
+            graph = current_graph()
+            if graph is not None:  # tracing: the op becomes a node of the graph being built
+                return graph.add(op, inputs, attrs)
             values = [x._value for x in inputs]
             xp = backend.xp_of(*values) if values else backend.current_xp()
             out = op.forward(xp, *values, **attrs)

@@ -40,12 +40,19 @@ class ShapeOnly:
 
 
 class OpNode:
-    """An op applied to symbolic inputs."""
+    """An op applied to symbolic inputs. Also usable as a tape record (rule, needs), so the same
+    backprop engine differentiates graphs."""
 
-    __slots__ = ("op", "inputs", "attrs", "outputs")
+    __slots__ = ("op", "inputs", "attrs", "outputs", "needs", "name")
 
-    def __init__(self, op, inputs, attrs):
+    def __init__(self, op, inputs, attrs, name=None):
         self.op, self.inputs, self.attrs, self.outputs = op, tuple(inputs), attrs, ()
+        self.needs = ()
+        self.name = name or op.name
+
+    @property
+    def rule(self):
+        return self.op.grad
 
     def run(self, values, training=None):
         """Apply the op to real tensors (given in the order of self.inputs)."""
@@ -53,16 +60,20 @@ class OpNode:
         out = apply(self.op, tuple(values), self.attrs)
         return out if isinstance(out, tuple) else (out,)
 
+    def __repr__(self):
+        return f"<OpNode {self.name}>"
+
 
 class SymbolicTensor(Tensor):
     """A tensor in a model under construction: known shape (None for the batch and other unknown
     dims) and dtype, and `node`, the op or layer call that produces it."""
 
-    __slots__ = ("node", "index", "_name")
+    __slots__ = ("node", "index", "_name", "graph")
 
     def __init__(self, shape, dtype, node=None, index=0, name=None):
         self._value = ShapeOnly(shape, dtypes.as_dtype(dtype)._np)
         self.node, self.index, self._name = node, index, name
+        self.graph = None  # the traced graph it belongs to (None for Keras model building)
         self._keras_mask = None
 
     @property

@@ -43,7 +43,7 @@ def record(op, rule, inputs, attrs, outputs):
                 hit = True
         if hit:
             if rec is None:
-                if variables:
+                if variables and op.name != "read_variable":  # a traced read already is the read
                     rec, reads = _make_record(op, rule, inputs, attrs, outputs)
                 else:
                     rec, reads = Record(op, rule, inputs, attrs, outputs), ()

@@ -1,5 +1,6 @@
 """Variable: a mutable tensor that holds model state; usable everywhere a Tensor is."""
 from ..backend import dtypes
+from ..backend.device import SLOW_PATH
 from .shape import TensorShape
 from .tensor import Tensor, Reference, convert_to_tensor
 
@@ -79,20 +80,36 @@ class Variable(Tensor):
                              f"to variable '{self.name}' of shape {tuple(self.shape)}")
         return value
 
+    def _in_graph(self, op_name, value):
+        """While tracing, an assignment becomes a stateful node that writes the variable when the graph
+        runs; returns True if it did."""
+        if not SLOW_PATH[0]:
+            return False
+        from ..graph.tracing import current_graph
+        if current_graph() is None:
+            return False
+        from ..ops import state_ops
+        from .registry import apply
+        apply(getattr(state_ops, f"{op_name}_variable_op"), (value,), {"variable": self})
+        return True
+
     def assign(self, value, use_locking=None, name=None, read_value=True):
         """Replace the value (same shape and dtype); returns the variable."""
         value = self._checked(value, "assign")
-        self._value = value._value.copy() if value._value is self._value else value._value
+        if not self._in_graph("assign", value):
+            self._value = value._value.copy() if value._value is self._value else value._value
         return self if read_value else None
 
     def assign_add(self, delta, use_locking=None, name=None, read_value=True):
         delta = self._checked(delta, "assign_add")
-        self._value = self._value + delta._value
+        if not self._in_graph("assign_add", delta):
+            self._value = self._value + delta._value
         return self if read_value else None
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
         delta = self._checked(delta, "assign_sub")
-        self._value = self._value - delta._value
+        if not self._in_graph("assign_sub", delta):
+            self._value = self._value - delta._value
         return self if read_value else None
 
     def __hash__(self):

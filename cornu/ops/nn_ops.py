@@ -344,7 +344,7 @@ def _mask_shape(x, rate, noise_shape, seed):
     return Spec(tuple(d if n is None else n for n, d in zip(noise_shape, x.shape)), x.dtype)
 
 
-@defop("dropout_mask", _mask_shape, differentiable=False)
+@defop("dropout_mask", _mask_shape, differentiable=False, stateful=True)
 def _dropout_mask(xp, x, rate, noise_shape, seed):
     """0 with probability `rate`, else 1 / (1 - rate), shaped `noise_shape` (None: x's dim there).
 

@@ -43,13 +43,13 @@ def _draw_shape(shape, dtype, seed, **params):
     return Spec(tuple(shape), dtype)
 
 
-@defop("random_normal", _draw_shape, differentiable=False)
+@defop("random_normal", _draw_shape, differentiable=False, stateful=True)
 def _random_normal(xp, shape, dtype, seed, mean, stddev):
     draw = generator(seed).standard_normal(shape, dtype=backend.numpy.float64)
     return _to_backend(xp, (draw * stddev + mean).astype(dtype._np))
 
 
-@defop("random_uniform", _draw_shape, differentiable=False)
+@defop("random_uniform", _draw_shape, differentiable=False, stateful=True)
 def _random_uniform(xp, shape, dtype, seed, minval, maxval):
     gen = generator(seed)
     if dtype.is_integer:
@@ -61,7 +61,7 @@ def _random_uniform(xp, shape, dtype, seed, minval, maxval):
     return _to_backend(xp, np.minimum(out, top, out=out))
 
 
-@defop("random_truncated_normal", _draw_shape, differentiable=False)
+@defop("random_truncated_normal", _draw_shape, differentiable=False, stateful=True)
 def _random_truncated_normal(xp, shape, dtype, seed, mean, stddev):
     """Normal draws beyond two standard deviations are drawn again, as TF does."""
     gen = generator(seed)
@@ -113,7 +113,8 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=Non
                                     stddev=float(_scalar(stddev)))
 
 
-@defop("random_permutation", lambda n, seed: Spec((n,), dtypes.int64), differentiable=False)
+@defop("random_permutation", lambda n, seed: Spec((n,), dtypes.int64), differentiable=False,
+       stateful=True)
 def _random_permutation(xp, n, seed):
     return _to_backend(xp, generator(seed).permutation(n).astype(backend.numpy.int64))
 

@@ -1,0 +1,66 @@
+"""Running a graph: the nodes become a flat schedule of (forward, input slots, attrs, output slots)
+built once, so each run is one Python loop with no dictionary lookups per tensor."""
+from .. import backend
+from ..core.symbolic import SymbolicTensor
+
+_CONST, _SLOT, _VAR = 0, 1, 2
+
+
+class Plan:
+    """A compiled schedule for `graph` that computes `fetches` from the graph's placeholders."""
+
+    def __init__(self, graph, fetches):
+        self.graph = graph
+        slots = {}
+        for i, t in enumerate(graph.inputs):
+            slots[id(t)] = i
+        n = len(graph.inputs)
+        self.steps = []
+        for node in graph.nodes:
+            args = []
+            for x in node.inputs:
+                if isinstance(x, SymbolicTensor):
+                    if id(x) not in slots:
+                        raise ValueError(f"graph {graph.name}: node {node.name} uses {x!r}, which no earlier "
+                                         "node produces (a tensor from another graph?)")
+                    args.append((_SLOT, slots[id(x)]))
+                elif getattr(x, "_is_variable", False):
+                    args.append((_VAR, x))
+                else:
+                    args.append((_CONST, x._value))
+            outs = []
+            for t in node.outputs:
+                slots[id(t)] = n
+                outs.append(n)
+                n += 1
+            self.steps.append((node.op.forward, tuple(args), node.attrs, tuple(outs),
+                               node.op.num_outputs == 1, node))
+        self.size = n
+        self.fetches = []
+        for f in fetches:
+            if isinstance(f, SymbolicTensor):
+                self.fetches.append((_SLOT, slots[id(f)]))
+            elif getattr(f, "_is_variable", False):
+                self.fetches.append((_VAR, f))
+            else:
+                self.fetches.append((_CONST, f._value))
+
+    def run(self, feeds):
+        """Arrays for the fetches, given arrays for the placeholders in order."""
+        values = [None] * self.size
+        values[:len(feeds)] = feeds
+        xp = backend.xp_of(*feeds) if feeds else backend.numpy
+        for forward, args, attrs, outs, single, node in self.steps:
+            arrays = [values[a] if kind == _SLOT else (a._value if kind == _VAR else a) for kind, a in args]
+            try:
+                out = forward(xp, *arrays, **attrs)
+            except Exception as exc:
+                if hasattr(exc, "add_note"):
+                    exc.add_note(f"while running node {node.name} ({node.op.name}) of graph {self.graph.name}")
+                raise
+            if single:
+                values[outs[0]] = out
+            else:
+                for slot, o in zip(outs, out):
+                    values[slot] = o
+        return [values[a] if kind == _SLOT else (a._value if kind == _VAR else a) for kind, a in self.fetches]

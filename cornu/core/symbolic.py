@@ -110,6 +110,12 @@ def is_symbolic(x):
     return isinstance(x, SymbolicTensor)
 
 
+def is_keras_tensor(x):
+    """A symbolic tensor of a Keras model under construction (not a value inside a traced function,
+    which layers must compute with like a real tensor)."""
+    return isinstance(x, SymbolicTensor) and x.graph is None
+
+
 def apply_symbolic(op, inputs, attrs):
     """Shape inference instead of computation: new symbolic outputs from the op's shape rule."""
     specs = op.shape(*inputs, **attrs)

@@ -5,6 +5,16 @@ from .shape import TensorShape
 from .tensor import Tensor, Reference, convert_to_tensor
 
 
+def _initial_tensor(initial_value, dtype):
+    if callable(initial_value):
+        initial_value = initial_value()
+    value = initial_value if isinstance(initial_value, Tensor) else convert_to_tensor(initial_value, dtype=dtype)
+    if dtype is not None and value.dtype != dtypes.as_dtype(dtype):
+        from ..ops.math_ops import cast
+        value = cast(value, dtype)
+    return value
+
+
 class Variable(Tensor):
     """`cornu.Variable(initial_value, trainable=True, name=None, dtype=None, shape=None, constraint=None)`.
 
@@ -24,13 +34,15 @@ class Variable(Tensor):
                  constraint=None, validate_shape=True, **kwargs):
         if initial_value is None:
             raise ValueError("Variable: initial_value must be given")
-        if callable(initial_value):
-            initial_value = initial_value()
-        value = convert_to_tensor(initial_value, dtype=dtype) if not isinstance(initial_value, Tensor) \
-            else initial_value
-        if dtype is not None and value.dtype != dtypes.as_dtype(dtype):
-            from ..ops.math_ops import cast
-            value = cast(value, dtype)
+        if SLOW_PATH[0]:  # created while tracing: the initial value is computed now, not in the graph
+            from ..graph.tracing import eager
+            with eager():
+                value = _initial_tensor(initial_value, dtype)
+        else:
+            value = _initial_tensor(initial_value, dtype)
+        if value._value.__class__.__name__ == "ShapeOnly":
+            raise ValueError("Variable: the initial value is a symbolic tensor of a traced function; create "
+                             "variables outside the function, or from concrete values (TF's rule)")
         self._value = value._value.copy()
         self._shape = TensorShape(shape) if shape is not None else None
         if self._shape is not None and not self._shape.is_compatible_with(self._value.shape):
@@ -63,7 +75,13 @@ class Variable(Tensor):
         return self.read_value()
 
     def read_value(self):
-        """The current value as a Tensor (later assignments do not change it)."""
+        """The current value as a Tensor (later assignments do not change it); while tracing, a read
+        node of the graph, so each run sees the value at that point."""
+        if SLOW_PATH[0]:
+            from ..graph.tracing import current_graph
+            graph = current_graph()
+            if graph is not None:
+                return graph.read_variable(self)
         t = Tensor.__new__(Tensor)
         t._value = self._value
         return t

@@ -16,6 +16,8 @@ def _check_indices(indices, limit, op, what="indices"):
     idx = indices._value
     if idx.dtype.kind not in "iu":
         raise InvalidArgumentError(f"{op}: {what} must be integers, got dtype {indices.dtype.name}")
+    if type(idx) is ShapeOnly:  # traced or symbolic: the values are not known yet
+        return
     if limit is not None and idx.size and (idx.min() < 0 or idx.max() >= limit):
         bad = idx.max() if idx.max() >= limit else idx.min()
         raise InvalidArgumentError(f"{op}: index {int(bad)} is not in [0, {limit}) (as in TF, negative "

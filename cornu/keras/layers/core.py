@@ -3,7 +3,7 @@ import inspect
 import sys
 
 from ...core import nest
-from ...core.symbolic import SymbolicTensor
+from ...core.symbolic import SymbolicTensor, is_keras_tensor
 from ...ops import linalg_ops, math_ops, reduce_ops
 from .. import activations, constraints, initializers, regularizers
 from .layer import InputSpec, Layer
@@ -200,7 +200,7 @@ class Lambda(Layer):
         self._fn_expects_mask_arg = "mask" in params
 
     def call(self, inputs, mask=None, training=None):
-        if self._output_shape is not None and any(isinstance(t, SymbolicTensor) for t in nest.flatten(inputs)):
+        if self._output_shape is not None and any(is_keras_tensor(t) for t in nest.flatten(inputs)):
             # building a model: the declared shape says enough, and `function` may need real values
             shape = self.compute_output_shape(nest.map_structure(lambda t: tuple(t.shape), inputs))
             if isinstance(shape, list):

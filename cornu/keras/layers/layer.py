@@ -12,7 +12,7 @@ from ... import core
 from ...backend import dtypes
 from ...core import nest
 from ...core.shape import TensorShape
-from ...core.symbolic import SymbolicTensor
+from ...core.symbolic import SymbolicTensor, is_keras_tensor
 from ...core.tensor import Tensor, convert_to_tensor
 from ...core.variable import Variable
 
@@ -287,7 +287,7 @@ class Layer:
         inputs = args[0]
         inputs = nest.map_structure(self._standardize_input, inputs)
         args = (inputs,) + args[1:]
-        symbolic = any(isinstance(t, SymbolicTensor) for t in nest.flatten((args, kwargs)))
+        symbolic = any(is_keras_tensor(t) for t in nest.flatten((args, kwargs)))
         self._assert_input_compatibility(inputs)
         if not self.built:
             self._maybe_build(inputs)

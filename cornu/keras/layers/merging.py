@@ -4,7 +4,7 @@ functional forms (`add([a, b])`, ...).
 Elementwise merges broadcast as Keras does: the batch axis is matched separately, the other axes are
 aligned from the right, and an input of lower rank gets new axes after the batch axis.
 """
-from ...core.symbolic import SymbolicTensor
+from ...core.symbolic import SymbolicTensor, is_keras_tensor
 from ...ops import array_ops, linalg_ops, math_ops, reduce_ops
 from .layer import Layer
 
@@ -219,7 +219,7 @@ class Concatenate(Merge):
             raise ValueError(f"{self._where()}: a `Concatenate` layer should be called on a list of "
                              f"inputs. Received: inputs={inputs!r}")
         shape = self._check_inputs([tuple(x.shape) for x in inputs])
-        if any(isinstance(x, SymbolicTensor) for x in inputs):
+        if any(is_keras_tensor(x) for x in inputs):
             # building a model: only the shape matters, and unknown dims may stand for known ones
             return SymbolicTensor(shape, inputs[0].dtype)
         return array_ops.concat(list(inputs), axis=self.axis)

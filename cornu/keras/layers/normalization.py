@@ -1,5 +1,5 @@
 """Normalization layers: BatchNormalization and LayerNormalization (Keras 3's behaviour and defaults)."""
-from ...core.symbolic import SymbolicTensor
+from ...core.symbolic import SymbolicTensor, is_keras_tensor
 from ...ops import array_ops, math_ops, nn_ops, reduce_ops
 from .. import constraints, initializers, regularizers
 from .layer import InputSpec, Layer
@@ -110,7 +110,7 @@ class BatchNormalization(Layer):
         rank = inputs.ndim
         if training and self.trainable:
             mean, variance = self._moments(inputs, mask)
-            if not isinstance(mean, SymbolicTensor):  # a model under construction has no batch yet
+            if not is_keras_tensor(mean):  # a model under construction has no batch yet
                 self._update_moving(mean, variance)
         else:
             mean, variance = self.moving_mean, self.moving_variance

@@ -6,7 +6,7 @@ All of them are the identity at inference: noise is applied only when the layer 
 """
 import math
 
-from ...core.symbolic import SymbolicTensor
+from ...core.symbolic import SymbolicTensor, is_keras_tensor
 from ...ops import math_ops, nn_ops, random_ops
 from .. import regularizers
 from .layer import InputSpec, Layer
@@ -127,7 +127,7 @@ def _normal_like(inputs, stddev, mean, seed):
     """Normal draws shaped like inputs, or None while a model is built on symbolic inputs (the
     layer is run again on real data then, so only the shape matters)."""
     shape = tuple(inputs.shape)
-    if isinstance(inputs, SymbolicTensor) or None in shape:
+    if is_keras_tensor(inputs) or None in shape:
         return None
     return random_ops.normal(shape, mean=mean, stddev=stddev, dtype=inputs.dtype, seed=seed)
 

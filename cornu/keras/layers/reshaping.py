@@ -2,7 +2,7 @@
 
 The batch dimension (axis 0) is never touched: shapes given to these layers describe one example.
 """
-from ...core.symbolic import SymbolicTensor
+from ...core.symbolic import SymbolicTensor, is_keras_tensor
 from ...ops import array_ops
 from .layer import InputSpec, Layer
 

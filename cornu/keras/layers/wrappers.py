@@ -1,7 +1,7 @@
 """Layer wrappers: Bidirectional (an RNN read both ways) and TimeDistributed (a layer applied to every
 time step)."""
 from ...core.shape import TensorShape
-from ...core.symbolic import SymbolicTensor
+from ...core.symbolic import SymbolicTensor, is_keras_tensor
 from ...ops import array_ops
 from .layer import Layer
 
@@ -244,7 +244,7 @@ class TimeDistributed(Layer):
             kwargs["training"] = training
         timesteps, inner = shape[1], shape[2:]
         if timesteps is None or any(d is None for d in inner):
-            if isinstance(inputs, SymbolicTensor):
+            if is_keras_tensor(inputs):
                 return SymbolicTensor(self.compute_output_shape(shape), inputs.dtype)
             return self._per_step(inputs, mask, kwargs)
         if mask is not None and self.layer._call_accepts("mask"):

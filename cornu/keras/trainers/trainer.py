@@ -41,7 +41,8 @@ class Trainer:
         self.run_eagerly = bool(run_eagerly)
         self._loss_tracker = metrics_module.Mean(name="loss")
         self.compiled = True
-        self._compiled_for = None  # loss/metric objects are resolved once the outputs are known
+        self._compiled_for = None
+        self._step_functions = {}  # compiled steps belong to one compile() configuration  # loss/metric objects are resolved once the outputs are known
 
     def _ensure_compiled_for_outputs(self, y, y_pred):
         """Resolve losses and metrics once the first batch shows the shapes of targets and outputs."""
@@ -124,17 +125,46 @@ class Trainer:
         self._loss_tracker.update_state(loss, sample_weight=batch)
         if y is not None and self._compile_metrics is not None:
             self._compile_metrics.update_state(y, y_pred, sample_weight)
-        return self._logs()
+        return self._metric_results()
 
-    def _logs(self):
-        logs = {}
+    def _metric_results(self):
+        """Each metric's result as a tensor (inside a traced step, outputs of the graph)."""
+        results = {}
         for m in self.metrics:
             value = m.result()
             if isinstance(value, dict):
-                logs.update({k: float(v) for k, v in value.items()})
+                results.update(value)
             else:
-                logs[m.name] = float(value)
-        return logs
+                results[m.name] = value
+        return results
+
+    @staticmethod
+    def _floats(logs):
+        return {k: float(v) for k, v in logs.items()}
+
+    def _step_function(self, kind):
+        """The train/test/predict step: eager with run_eagerly=True, else compiled with cornu.function.
+
+        The first call runs eagerly so that every variable (layers' weights, optimizer slots, metric
+        state) exists before tracing; later calls run the traced graph (one trace per batch shape).
+        Both give the same numbers.
+        """
+        step = getattr(self, f"{kind}_step")
+        if self.run_eagerly:
+            return step
+        cache = self.__dict__.setdefault("_step_functions", {})
+        if kind not in cache:
+            from ...graph.function import Function
+            traced = Function(step, name=f"{kind}_step")
+            first = [True]
+
+            def run(data):
+                if first[0]:
+                    first[0] = False
+                    return step(data)
+                return traced(data)
+            cache[kind] = run
+        return cache[kind]
 
     # -- fit ---------------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -172,9 +202,10 @@ class Trainer:
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
             step = -1
+            train_function = self._step_function("train")
             for step, batch in enumerate(train):
                 cbs.on_train_batch_begin(step)
-                logs = self.train_step(batch)
+                logs = self._floats(train_function(batch))
                 cbs.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -196,9 +227,10 @@ class Trainer:
         self.reset_metrics()
         cbs.on_test_begin()
         logs = {}
+        test_function = self._step_function("test")
         for step, batch in enumerate(data):
             cbs.on_test_batch_begin(step)
-            logs = self.test_step(batch)
+            logs = self._floats(test_function(batch))
             cbs.on_test_batch_end(step, logs)
         cbs.on_test_end(logs)
         return logs
@@ -227,9 +259,10 @@ class Trainer:
                            steps=data.steps)
         cbs.on_predict_begin()
         outputs = []
+        predict_function = self._step_function("predict")
         for step, batch in enumerate(data):
             cbs.on_predict_batch_begin(step)
-            out = self.predict_step(batch)
+            out = predict_function(batch)
             outputs.append(nest.map_structure(lambda t: backend.to_numpy(t._value), out))
             cbs.on_predict_batch_end(step, {"outputs": out})
         cbs.on_predict_end()
@@ -242,14 +275,14 @@ class Trainer:
         self._assert_compiled("train_on_batch")
         batch = data_adapter.ArrayData(x, y, sample_weight, class_weight=class_weight).whole()
         self.reset_metrics()
-        logs = self.train_step(batch)
+        logs = self._floats(self.train_step(batch))
         return logs if return_dict else _logs_as_list(logs, self.metrics_names)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._assert_compiled("test_on_batch")
         batch = data_adapter.ArrayData(x, y, sample_weight).whole()
         self.reset_metrics()
-        logs = self.test_step(batch)
+        logs = self._floats(self.test_step(batch))
         return logs if return_dict else _logs_as_list(logs, self.metrics_names)
 
     def predict_on_batch(self, x):

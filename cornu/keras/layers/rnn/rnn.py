@@ -11,7 +11,7 @@ the node it records replays the call on real tensors.
 """
 from ....core import nest
 from ....core.shape import TensorShape
-from ....core.symbolic import SymbolicTensor
+from ....core.symbolic import SymbolicTensor, is_keras_tensor
 from ....core.tensor import Tensor, convert_to_tensor
 from ....ops import array_ops, math_ops, nn_ops
 from ..layer import Layer
@@ -211,7 +211,7 @@ class RNN(Layer):
         if sequences.shape[1] == 0:
             raise ValueError(f"{name}: the input sequence has no time steps (shape "
                              f"{tuple(sequences.shape)})")
-        symbolic = any(isinstance(t, SymbolicTensor) for t in nest.flatten([sequences, initial_state, mask]))
+        symbolic = any(is_keras_tensor(t) for t in nest.flatten([sequences, initial_state, mask]))
         states = self._initial_states(sequences, initial_state, name, symbolic)
         if mask is not None:
             mask = convert_to_tensor(mask)

@@ -62,7 +62,9 @@ class ConcreteFunction:
             values = self._replay(tensors)  # run op by op so the enclosing tape records it
         else:
             if self._plan is None:
-                self._plan = Plan(self.graph, self.graph.outputs)
+                from .passes import optimize
+                optimized = optimize(self.graph)
+                self._plan = Plan(optimized, optimized.outputs)
             values = [wrap(v) for v in self._plan.run([t._value for t in tensors])]
         return _pack_outputs(self.structured_outputs, values)
 

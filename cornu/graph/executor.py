@@ -36,6 +36,7 @@ class Plan:
             self.steps.append((node.op.forward, tuple(args), node.attrs, tuple(outs),
                                node.op.num_outputs == 1, node))
         self.size = n
+        self._plan_frees(graph, fetches, slots)
         self.fetches = []
         for f in fetches:
             if isinstance(f, SymbolicTensor):
@@ -45,12 +46,34 @@ class Plan:
             else:
                 self.fetches.append((_CONST, f._value))
 
+    def _plan_frees(self, graph, fetches, slots):
+        """After each step, drop the values no later step needs, so memory is returned early and an
+        array read from a Variable is no longer referenced when an update writes it in place."""
+        keep = {slots[id(f)] for f in fetches if isinstance(f, SymbolicTensor)}
+        last_use = {}
+        for i, (_, args, _, outs, _, _) in enumerate(self.steps):
+            for kind, a in args:
+                if kind == _SLOT:
+                    last_use[a] = i
+            for o in outs:
+                last_use.setdefault(o, i)  # an output nobody reads is dropped right away
+        for i in range(len(graph.inputs)):
+            last_use.setdefault(i, -1)
+        frees = [[] for _ in self.steps]
+        self._free_inputs = tuple(s for s, i in last_use.items() if i == -1 and s not in keep)
+        for slot, i in last_use.items():
+            if i >= 0 and slot not in keep:
+                frees[i].append(slot)
+        self.steps = [step + (tuple(free),) for step, free in zip(self.steps, frees)]
+
     def run(self, feeds):
         """Arrays for the fetches, given arrays for the placeholders in order."""
         values = [None] * self.size
         values[:len(feeds)] = feeds
         xp = backend.xp_of(*feeds) if feeds else backend.numpy
-        for forward, args, attrs, outs, single, node in self.steps:
+        for slot in self._free_inputs:
+            values[slot] = None
+        for forward, args, attrs, outs, single, node, free in self.steps:
             arrays = [values[a] if kind == _SLOT else (a._value if kind == _VAR else a) for kind, a in args]
             try:
                 out = forward(xp, *arrays, **attrs)
@@ -63,4 +86,6 @@ class Plan:
             else:
                 for slot, o in zip(outs, out):
                     values[slot] = o
+            for slot in free:
+                values[slot] = None
         return [values[a] if kind == _SLOT else (a._value if kind == _VAR else a) for kind, a in self.fetches]

@@ -1,5 +1,7 @@
 """Adam (with AMSGrad) and AdamW, as Keras 3."""
+from ...core.registry import apply
 from ...ops import math_ops as M
+from ...ops import training_ops
 from .base import Optimizer
 
 
@@ -57,6 +59,11 @@ class Adam(Optimizer):
             dtype, 1.0 - self.beta_1, 1.0 - self.beta_2, self.epsilon)
         index = self._get_variable_index(variable)
         m, v = self._momentums[index], self._velocities[index]
+        if not self.amsgrad and dtype.is_floating:  # one fused, multi-threaded kernel per variable
+            apply(training_ops.adam_update_op, (gradient, alpha),
+                  {"variable": variable, "m": m, "v": v, "one_minus_beta_1": 1.0 - self.beta_1,
+                   "one_minus_beta_2": 1.0 - self.beta_2, "epsilon": float(self.epsilon)})
+            return
         m.assign_add((gradient - m) * one_minus_beta_1)
         v.assign_add((M.square(gradient) - v) * one_minus_beta_2)
         if self.amsgrad:

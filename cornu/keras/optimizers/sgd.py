@@ -1,5 +1,7 @@
 """SGD: gradient descent with optional (Nesterov) momentum, as Keras 3."""
+from ...core.registry import apply
 from ...ops import math_ops as M
+from ...ops import training_ops
 from .base import Optimizer
 
 
@@ -45,8 +47,13 @@ class SGD(Optimizer):
         dtype = variable.dtype
         lr = self._per_step(("lr", dtype), lambda: M.cast(learning_rate, dtype))
         if self.momentum != 0:
-            (momentum,) = self._constants(dtype, self.momentum)
             m = self.momentums[self._get_variable_index(variable)]
+            if dtype.is_floating:  # one fused, multi-threaded kernel per variable
+                apply(training_ops.sgd_momentum_update_op, (gradient, lr),
+                      {"variable": variable, "m": m, "momentum": float(self.momentum),
+                       "nesterov": bool(self.nesterov)})
+                return
+            (momentum,) = self._constants(dtype, self.momentum)
             step = gradient * lr
             m.assign(m * momentum - step)
             if self.nesterov:

@@ -83,6 +83,9 @@ def test_update_is_in_place_when_nobody_else_holds_the_array():
 
 @pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba is not installed")
 def test_numba_kernels_equal_numpy_versions(monkeypatch):
+    import numba
+    monkeypatch.setitem(kernels._numba, "module", numba)  # opt-in at run time (CORNU_NUMBA=1)
+    monkeypatch.setitem(kernels._numba, "checked", True)
     rng = np.random.default_rng(3)
     n = 50000  # above the size where the compiled kernel is used
     for dtype in (np.float32, np.float64):
@@ -91,20 +94,18 @@ def test_numba_kernels_equal_numpy_versions(monkeypatch):
         compiled = [a.copy() for a in base]
         kernels.adam(*compiled, g, 1e-3, 0.1, 0.001, 1e-7)
         assert kernels._compiled.get("adam") is not None
-        monkeypatch.setitem(kernels._numba, "module", None)
-        monkeypatch.setattr(kernels, "_compiled", {})
+        kernels._numba["module"] = None
         plain = [a.copy() for a in base]
         kernels.adam(*plain, g, 1e-3, 0.1, 0.001, 1e-7)
-        monkeypatch.undo()
+        kernels._numba["module"] = numba
         for a, b in zip(compiled, plain):
             np.testing.assert_allclose(a, b, rtol=2e-6 if dtype == np.float32 else 1e-13)
         for nesterov in (False, True):
             var_c, m_c = base[0].copy(), base[1].copy()
             kernels.sgd_momentum(var_c, m_c, g, 0.01, 0.9, nesterov)
-            monkeypatch.setitem(kernels._numba, "module", None)
-            monkeypatch.setattr(kernels, "_compiled", {})
+            kernels._numba["module"] = None
             var_p, m_p = base[0].copy(), base[1].copy()
             kernels.sgd_momentum(var_p, m_p, g, 0.01, 0.9, nesterov)
-            monkeypatch.undo()
+            kernels._numba["module"] = numba
             np.testing.assert_allclose(var_c, var_p, rtol=2e-6 if dtype == np.float32 else 1e-13)
             np.testing.assert_allclose(m_c, m_p, rtol=2e-6 if dtype == np.float32 else 1e-13)

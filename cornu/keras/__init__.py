@@ -5,7 +5,7 @@
 >>> model.compile(optimizer="sgd", loss="mse")
 """
 from . import (activations, constraints, initializers, regularizers, losses, metrics, optimizers,  # noqa: F401
-               layers, models, callbacks, utils)
+               layers, models, callbacks, utils, datasets)
 from .layers import Input, Layer  # noqa: F401
 from .models import Model, Sequential  # noqa: F401
 from . import backend  # noqa: F401

@@ -19,6 +19,8 @@ from .pooling import (MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooli
 from .reshaping_image import ZeroPadding2D, UpSampling2D  # noqa: F401
 from .rnn import RNN, StackedRNNCells, SimpleRNN, SimpleRNNCell, LSTM, LSTMCell, GRU, GRUCell  # noqa: F401
 from .wrappers import Bidirectional, TimeDistributed  # noqa: F401
+from .preprocessing import (Rescaling, Normalization, Resizing, CenterCrop, RandomFlip, RandomRotation,  # noqa: F401,E501
+                            RandomTranslation, RandomZoom, RandomContrast, RandomCrop)
 
 
 def serialize(layer):

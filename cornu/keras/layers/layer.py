@@ -285,6 +285,9 @@ class Layer:
         if not args:
             raise ValueError(f"Layer {self.name} was called without inputs")
         inputs = args[0]
+        if isinstance(inputs, (list, tuple)) and inputs and all(
+                isinstance(leaf, (int, float, bool)) for leaf in nest.flatten(inputs)):
+            inputs = convert_to_tensor(inputs)  # nested Python numbers are one tensor, not a structure
         inputs = nest.map_structure(self._standardize_input, inputs)
         args = (inputs,) + args[1:]
         symbolic = any(is_keras_tensor(t) for t in nest.flatten((args, kwargs)))

@@ -28,3 +28,10 @@ def rebuild(graph, nodes, outputs=None):
     new.outputs = list(graph.outputs if outputs is None else outputs)
     new._names = dict(graph._names)
     return new
+
+
+# The standard passes, in order: fold constants (so simplification sees them), simplify, merge what
+# became identical, then drop what no output needs.
+from . import constant_folding, simplify, cse, dce  # noqa: E402
+
+PIPELINE += [constant_folding.run, simplify.run, cse.run, dce.run]

@@ -34,15 +34,21 @@ from .ops.reduce_ops import (reduce_sum, reduce_mean, reduce_max, reduce_min, re
                              reduce_any, reduce_all, reduce_logsumexp, argmax, argmin, cumsum)
 from .ops.linalg_ops import matmul, einsum, tensordot, norm  # noqa: F401
 from .graph.function import function, Function, ConcreteFunction  # noqa: F401,E402
+from .graph.gradients import gradients  # noqa: F401,E402
 from .graph.tracing import inside_function  # noqa: F401,E402
-from . import math, linalg, config, random, test, nn  # noqa: F401,E402
+from . import math, linalg, config, random, test, nn, image  # noqa: F401,E402
 
 
 def __getattr__(name):
     """Heavy namespaces load on first use, so `import cornu` stays fast."""
-    if name == "keras":
+    if name in ("keras", "data"):
         import importlib
-        module = importlib.import_module(".keras", __name__)
-        globals()["keras"] = module
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    if name == "compat":
+        import importlib
+        module = importlib.import_module(".compat", __name__)
+        globals()["compat"] = module
         return module
     raise AttributeError(f"module 'cornu' has no attribute {name!r}")

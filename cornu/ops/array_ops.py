@@ -100,12 +100,25 @@ def one_hot_seed(target, index, batched=False):
     return wrap(seed)
 
 
+@defop("shape", lambda x, out_type: Spec((len(x.shape),), out_type), differentiable=False)
+def _shape(xp, x, out_type):
+    return xp.asarray(x.shape, dtype=out_type._np)
+
+
+@defop("size", lambda x, out_type: Spec((), out_type), differentiable=False)
+def _size(xp, x, out_type):
+    return xp.asarray(x.size, dtype=out_type._np)
+
+
 def shape(input, out_type=dtypes.int32, name=None):  # noqa: A002 - TF's name
-    return wrap(current_xp().asarray(to_tensor(input)._value.shape, dtype=dtypes.as_dtype(out_type)._np))
+    """`cornu.shape(x)`: the shape as an int tensor, computed when the graph runs (so a None batch
+    dimension of a placeholder is known by then)."""
+    return _shape(to_tensor(input), out_type=dtypes.as_dtype(out_type))
 
 
 def size(input, out_type=dtypes.int32, name=None):  # noqa: A002
-    return wrap(current_xp().asarray(to_tensor(input)._value.size, dtype=dtypes.as_dtype(out_type)._np))
+    """`cornu.size(x)`: the number of elements, computed when the graph runs."""
+    return _size(to_tensor(input), out_type=dtypes.as_dtype(out_type))
 
 
 def rank(input, name=None):  # noqa: A002

@@ -51,7 +51,13 @@ def _reduce_mean(xp, x, axis, keepdims):
 @_reduce_mean.defgrad
 def _(ctx, g):
     x, y = ctx.inputs[0], ctx.outputs[0]
-    count = x._value.size // max(y._value.size, 1) if x._value.size else 1
+    n_in, n_out = x._value.size, y._value.size
+    if n_in is not None and n_out is not None:  # static sizes: a Python number
+        return _keep(g, ctx) / (n_in // max(n_out, 1) if n_in else 1)
+    # unknown dims (a placeholder's batch): the count is computed when the graph runs
+    from .array_ops import size
+    from .math_ops import maximum
+    count = cast(size(x), g.dtype) / maximum(cast(size(y), g.dtype), 1.0)
     return _keep(g, ctx) / count
 
 

@@ -69,6 +69,8 @@ GRAD_CASES = {
 }
 
 SHAPE_CASES = {
+    "shape": [lambda: tf.shape(tf.zeros((2, 3)))],
+    "size": [lambda: tf.size(tf.zeros((2, 3)))],
     "zeros_like": [lambda: tf.zeros_like(tf.constant(X)), lambda: tf.zeros_like(tf.constant([1, 2]))],
     "ones_like": [lambda: tf.ones_like(tf.constant(M)), lambda: tf.ones_like(tf.constant([True]))],
     "nonzero_coordinates": [lambda: tf.where(tf.constant(MASK)), lambda: tf.where(tf.constant(X > 0))],

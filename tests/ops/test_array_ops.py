@@ -20,6 +20,7 @@ def _sq(fn):
 
 
 GRAD_CASES = {
+    "stack": [GradCase(lambda a, b, c: tf.stack([a, b, c], axis=1), [rand(2, 3), rand(2, 3, seed=1), rand(2, 3, seed=2)])],
     "reshape": [GradCase(lambda x: tf.reshape(x, (4, -1)), [X]),
                 GradCase(_sq(lambda x: tf.reshape(x, [6])), [M], second_order=True)],
     "transpose": [GradCase(lambda x: tf.transpose(x, [2, 0, 1]), [X]),

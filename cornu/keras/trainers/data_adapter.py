@@ -1,6 +1,7 @@
 """Turning what users pass to fit/evaluate/predict into batches: arrays (NumPy, tensors, lists/dicts
-of them), generators and other iterables of batches (Datasets yield ready-made batches)."""
+of them), `cornu.data.Dataset`s of batches, and generators or other iterables of batches."""
 import math
+import warnings
 
 from ... import backend
 from ...core import nest
@@ -118,7 +119,7 @@ class ArrayData:
 
 
 class IterableData:
-    """A generator, Dataset or other iterable that yields whole batches."""
+    """A generator or other iterable that yields whole batches."""
 
     def __init__(self, source, steps=None):
         self.source = source
@@ -137,19 +138,104 @@ class IterableData:
             it = iter(self.source)
         count = 0
         for batch in it:
-            if not isinstance(batch, tuple):
-                batch = (batch,)
-            yield tuple(nest.map_structure(lambda a: a if isinstance(a, Tensor) else wrap(_to_array(a)), b)
-                        for b in batch)
+            yield _as_batch(batch)
             count += 1
             if self.steps is not None and count >= self.steps:
                 return
 
 
+def _as_batch(batch):
+    """A batch as the (x,), (x, y) or (x, y, sample_weight) tuple the steps unpack, leaves as tensors."""
+    if not isinstance(batch, tuple):
+        batch = (batch,)
+    return tuple(nest.map_structure(lambda a: a if isinstance(a, Tensor) else wrap(_to_array(a)), b)
+                 for b in batch)
+
+
+class DatasetData:
+    """A `cornu.data.Dataset` whose elements are batches: x, (x, y) or (x, y, sample_weight).
+
+    Keras's rules: without `steps` each epoch iterates the whole dataset afresh (a shuffle reshuffles)
+    and the number of steps is its cardinality when known; with `steps` one iterator carries over
+    from epoch to epoch (so `repeat()` + `steps_per_epoch` walks on through the data), and starts
+    again once it has given all of a finite dataset's batches or ran out of data (with Keras's
+    warning). An infinite dataset needs `steps`.
+    """
+
+    def __init__(self, dataset, steps=None, class_weight=None):
+        from ...data.options import INFINITE_CARDINALITY
+        self.dataset = dataset
+        self.class_weight = class_weight
+        cardinality = dataset._cardinality()
+        self._num_batches = cardinality if cardinality >= 0 else None
+        if steps is None and cardinality == INFINITE_CARDINALITY:
+            raise ValueError("When passing an infinitely repeating dataset, please specify a "
+                             "`steps_per_epoch` value (fit) or a `steps` value (evaluate, predict) so that "
+                             "the epoch ends: "
+                             "the value can be arbitrary, or the number of batches that you think makes "
+                             "an epoch.")
+        self._user_steps = steps
+        self.steps = steps if steps is not None else self._num_batches
+        self._iterator = None
+        self._seen = 0  # batches taken from the current iterator
+
+    def __iter__(self):
+        if self._user_steps is None or self._iterator is None:
+            self._iterator, self._seen = iter(self.dataset), 0
+        count = 0
+        while self.steps is None or count < self.steps:
+            try:
+                batch = next(self._iterator)
+            except StopIteration:
+                if self._user_steps is not None:
+                    _ran_out_warning()
+                self._iterator = None
+                return
+            self._seen += 1
+            count += 1
+            yield self._prepare(batch)
+            if self._num_batches is not None and self._seen >= self._num_batches:
+                self._iterator = None  # a finite dataset fully seen: the next epoch starts it again
+                if self.steps is not None and count < self.steps:
+                    _ran_out_warning()
+                return
+
+    def _prepare(self, batch):
+        batch = _as_batch(batch)
+        if self.class_weight is not None:
+            if len(batch) < 2:
+                raise ValueError("`class_weight` needs targets: the dataset must yield (x, y) batches")
+            weights = class_weights_to_sample_weights(nest.flatten(batch[1])[0], self.class_weight)
+            if len(batch) == 3:
+                weights = weights * _to_array(batch[2])
+            batch = (batch[0], batch[1], wrap(weights))
+        return batch
+
+
+def _ran_out_warning():
+    warnings.warn("Your input ran out of data; interrupting training. Make sure that your dataset or "
+                  "generator can generate at least `steps_per_epoch * epochs` batches. You may need to use "
+                  "the `.repeat()` function when building your dataset.", stacklevel=3)
+
+
+def _is_dataset(x):
+    from ...data.dataset import Dataset
+    return isinstance(x, Dataset)
+
+
 def adapt(x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None, steps=None):
-    """ArrayData for arrays, IterableData for anything that yields batches."""
+    """ArrayData for arrays, DatasetData for a cornu.data.Dataset, IterableData for anything else that
+    yields batches (generators)."""
     if is_array_data(x):
         return ArrayData(x, y, sample_weight, batch_size or 32, shuffle, class_weight, steps)
+    if _is_dataset(x):
+        if y is not None:
+            raise ValueError("`y` argument is not supported when using a dataset as input: the dataset "
+                             "must yield (x, y) batches")
+        if sample_weight is not None:
+            raise ValueError("`sample_weight` argument is not supported when using a dataset as input: the "
+                             "dataset must yield (x, y, sample_weight) batches")
+        return DatasetData(x, steps, class_weight)
     if y is not None:
         raise ValueError("`y` must not be given when `x` is a dataset or generator that yields (x, y) batches")
     return IterableData(x, steps)

@@ -1,5 +1,6 @@
 """`cornu.config`: device placement settings."""
 from .backend.device import set_soft_device_placement, get_soft_device_placement  # noqa: F401
+from .graph.function import run_functions_eagerly, functions_run_eagerly  # noqa: F401
 
 
 def list_physical_devices(device_type=None):

@@ -78,9 +78,10 @@ class Plan:
             try:
                 out = forward(xp, *arrays, **attrs)
             except Exception as exc:
-                if hasattr(exc, "add_note"):
-                    exc.add_note(f"while running node {node.name} ({node.op.name}) of graph {self.graph.name}")
-                raise
+                error = _run_error(exc, node, arrays, self.graph)
+                if error is exc:
+                    raise
+                raise error from exc
             if single:
                 values[outs[0]] = out
             else:
@@ -89,3 +90,17 @@ class Plan:
             for slot in free:
                 values[slot] = None
         return [values[a] if kind == _SLOT else (a._value if kind == _VAR else a) for kind, a in self.fetches]
+
+
+def _run_error(exc, node, arrays, graph):
+    """The error a failing node raises: as eager `apply` does, bad arguments become InvalidArgumentError
+    naming the op and the input shapes (off the hot path: only when a node fails)."""
+    from ..core.errors import InvalidArgumentError, OpError
+    where = f"while running node {node.name} ({node.op.name}) of graph {graph.name}"
+    if isinstance(exc, (ValueError, IndexError, TypeError)) and not isinstance(exc, OpError):
+        shapes = ", ".join(str(tuple(getattr(a, "shape", ()))) for a in arrays)
+        return InvalidArgumentError(f"{node.op.name}: {exc} (input shapes: {shapes}; {where})",
+                                    op=node.op.name)
+    if hasattr(exc, "add_note"):
+        exc.add_note(where)
+    return exc

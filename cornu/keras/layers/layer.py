@@ -150,8 +150,8 @@ class Layer:
             initializer = "glorot_uniform" if dtype.is_floating else "zeros"
         init = initializers.get(initializer)
         shape = tuple(int(d) for d in (shape or ()))
-        value = init(shape, dtype=dtype)
-        variable = Variable(value, trainable=trainable, name=f"{self.name}/{name or 'variable'}",
+        # a callable initial value is evaluated eagerly even when the layer is built inside a trace
+        variable = Variable(lambda: init(shape, dtype=dtype), trainable=trainable, name=f"{self.name}/{name or 'variable'}",
                             dtype=dtype, constraint=constraints.get(constraint))
         variable._layer_path_name = name or "variable"
         variable._regularizer = regularizers.get(regularizer)

@@ -439,3 +439,22 @@ def embedding_lookup(params, ids, max_norm=None, name=None):
         out = out * minimum(rsqrt(maximum(norms, 1e-24)) * max_norm, 1)
     return out
 
+
+
+# -- fused dense (made by the graph fusion pass, never called by users) ------------------------------
+_DENSE_ACTIVATIONS = ("linear", "relu")
+
+
+def _dense_shape(x, w, b, activation):
+    return Spec(tuple(x.shape[:-1]) + (w.shape[-1],), x.dtype)
+
+
+@defop("fused_dense", _dense_shape, differentiable=False)
+def fused_dense_op(xp, x, w, b, activation):
+    """activation(x @ w + b) with one allocation: the bias add and the activation run in place on
+    the product. Graph passes substitute it after autodiff, so it needs no gradient of its own."""
+    out = xp.matmul(x, w)
+    out += b
+    if activation == "relu":
+        xp.maximum(out, 0, out=out)
+    return out

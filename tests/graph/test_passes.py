@@ -509,3 +509,47 @@ def test_harness_catches_a_wrong_pass():
                    check_effects=False)
     with pytest.raises(AssertionError, match="does not compile"):
         check_pass(lambda graph: passes.rebuild(graph, graph.nodes[2:]), g, np.ones(2, "float32"))
+
+
+# -- fusion ---------------------------------------------------------------------------------------------
+def test_fusion_turns_matmul_bias_relu_into_one_node_and_keeps_results():
+    from cornu.graph.passes import fusion
+    w = tf.Variable(np.random.default_rng(0).normal(size=(4, 3)).astype("float32"))
+    b = tf.Variable(np.linspace(-1, 1, 3).astype("float32"))
+
+    def f(x):
+        with tf.GradientTape() as tape:
+            y = tf.nn.relu(tf.matmul(x, w) + b)
+            loss = tf.reduce_sum(y * y)
+        return loss, tape.gradient(loss, [w, b])
+
+    x = tf.constant(np.random.default_rng(1).normal(size=(5, 4)).astype("float32"))
+    result = check_pass(fusion.run, f, x, exact=False)
+    ops = [n.op.name for n in result.after.nodes]
+    assert "fused_dense" in ops
+    before = [n.op.name for n in result.before.nodes]
+    assert ops.count("matmul") == before.count("matmul") - 1  # the forward product was absorbed
+
+
+def test_fusion_leaves_products_that_others_use():
+    from cornu.graph.passes import fusion
+    w = tf.Variable(np.ones((2, 2), "float32"))
+
+    def f(x):
+        h = tf.matmul(x, w)
+        return tf.nn.relu(h + 1.0), h  # the product is also returned: no fusion
+
+    result = check_pass(fusion.run, f, tf.constant(np.ones((3, 2), "float32")))
+    assert "fused_dense" not in [n.op.name for n in result.after.nodes]
+
+
+def test_fusion_of_a_bias_add_without_activation():
+    from cornu.graph.passes import fusion
+    w = tf.Variable(np.ones((2, 3), "float32"))
+    b = tf.Variable(np.arange(3, dtype="float32"))
+
+    def f(x):
+        return tf.reduce_sum(tf.matmul(x, w) + b)
+
+    result = check_pass(fusion.run, f, tf.constant(np.ones((4, 2), "float32")), exact=False)
+    assert [n.op.name for n in result.after.nodes].count("fused_dense") == 1

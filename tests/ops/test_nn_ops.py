@@ -381,3 +381,22 @@ def test_functions_build_symbolic_tensors_with_unknown_batch():
     mean, var = tf.nn.moments(x, axes=[0])
     assert tuple(mean.shape) == (4,) and tuple(var.shape) == (4,)
     assert tuple(tf.nn.l2_loss(x).shape) == ()
+
+
+def _fused_dense_case():
+    from cornu.core.registry import apply
+    from cornu.ops.nn_ops import fused_dense_op
+    x = tf.constant(np.linspace(-1, 1, 6).reshape(2, 3).astype("float32"))
+    w = tf.constant(np.linspace(-2, 2, 12).reshape(3, 4).astype("float32"))
+    b = tf.constant(np.array([0.5, -0.5, 0.0, 1.0], "float32"))
+    return apply(fused_dense_op, (x, w, b), {"activation": "relu"})
+
+
+SHAPE_CASES.setdefault("fused_dense", []).append(_fused_dense_case)
+
+
+def test_fused_dense_equals_unfused():
+    x = np.linspace(-1, 1, 6).reshape(2, 3).astype("float32")
+    w = np.linspace(-2, 2, 12).reshape(3, 4).astype("float32")
+    b = np.array([0.5, -0.5, 0.0, 1.0], "float32")
+    np.testing.assert_allclose(_fused_dense_case().numpy(), np.maximum(x @ w + b, 0), rtol=1e-6)

@@ -223,16 +223,6 @@ def _is_dataset(x):
     return isinstance(x, Dataset)
 
 
-def prefetched(data, buffer_size=2):
-    """Batches of in-memory arrays gathered by a background thread while the current step computes
-    (NumPy's copies release the GIL). Datasets and generators are iterated as they are: a Dataset
-    says for itself whether to prefetch."""
-    if not isinstance(data, ArrayData):
-        return iter(data)
-    from ...data.parallel import prefetch
-    return prefetch(lambda: iter(data), buffer_size)
-
-
 def adapt(x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None, steps=None):
     """ArrayData for arrays, DatasetData for a cornu.data.Dataset, IterableData for anything else that
     yields batches (generators)."""

@@ -203,7 +203,7 @@ class Trainer:
             cbs.on_epoch_begin(epoch)
             step = -1
             train_function = self._step_function("train")
-            for step, batch in enumerate(data_adapter.prefetched(train)):
+            for step, batch in enumerate(train):
                 cbs.on_train_batch_begin(step)
                 logs = self._floats(train_function(batch))
                 cbs.on_train_batch_end(step, logs)

@@ -47,3 +47,19 @@ def deserialize_object(config, objects, custom_objects=None, what="object", look
     if hasattr(cls, "from_config"):
         return cls.from_config(dict(inner))
     return cls(**inner)
+
+
+def get_object(identifier, objects, deserialize, what):
+    """Keras's `get`: None stays None, a dict is deserialized, a name looked up in `objects`, a class
+    instantiated, and any other callable returned as it is."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        obj = deserialize(identifier)
+    elif isinstance(identifier, str):
+        obj = objects.get(identifier)
+    else:
+        obj = identifier
+    if callable(obj):
+        return obj() if inspect.isclass(obj) else obj
+    raise ValueError(f"Could not interpret {what} identifier: {identifier!r}")

@@ -27,6 +27,7 @@ from ..core.errors import InvalidArgumentError
 from ..core.tensor import Tensor, convert_to_tensor
 from ..core.variable import Variable
 from ..ops import nn_ops
+from ._serialization import get_object
 from ..ops.array_ops import expand_dims, reshape, shape, size, squeeze, transpose
 from ..ops.gather_ops import take_along_axis
 from ..ops.linalg_ops import l2_normalize
@@ -1005,17 +1006,7 @@ def get(identifier):
     >>> tf.keras.losses.get("BinaryCrossentropy").name
     'binary_crossentropy'
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier)
-    else:
-        obj = identifier
-    if callable(obj):
-        return obj() if inspect.isclass(obj) else obj
-    raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
+    return get_object(identifier, ALL_OBJECTS_DICT, deserialize, "loss")
 
 
 def get_loss(identifier, y_true_shape=None, y_pred_shape=None):

@@ -17,7 +17,6 @@ or inside a traced train step.
 >>> float(m.result())
 0.0
 """
-import inspect
 
 from ..backend import dtypes
 from ..core.tensor import Tensor, convert_to_tensor
@@ -30,6 +29,7 @@ from ..ops.math_ops import (cast, divide_no_nan, equal, greater, greater_equal, 
                             maximum, minimum, not_equal, sigmoid, sqrt, where)
 from ..ops.reduce_ops import argmax, reduce_any, reduce_mean, reduce_sum, top_k
 from . import losses as _losses
+from ._serialization import get_object
 from .losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge,  # noqa: F401
                      hinge, huber, kl_divergence, log_cosh, mean_absolute_error,
                      mean_absolute_percentage_error, mean_squared_error,
@@ -1128,17 +1128,7 @@ def get(identifier):
     >>> type(tf.keras.metrics.get("mse")).__name__
     'MeanSquaredError'
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier)
-    else:
-        obj = identifier
-    if callable(obj):
-        return obj() if inspect.isclass(obj) else obj
-    raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+    return get_object(identifier, ALL_OBJECTS_DICT, deserialize, "metric")
 
 
 def resolve_accuracy(loss=None, y_pred_shape=None, y_true_shape=None, name="accuracy"):

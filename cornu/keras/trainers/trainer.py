@@ -196,7 +196,16 @@ class Trainer:
         cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                            verbose=verbose, epochs=epochs, steps=train.steps, _in_fit=True)
         self.stop_training = False
+        # Resuming (BackupAndRestore, Keras 3's protocol): in on_train_begin a callback may set
+        # `_initial_epoch` to start at a later epoch, and `_initial_step` to skip that epoch's first
+        # batches (done before a mid-epoch backup); `_fit_train_data` lets it save and restore the
+        # data's shuffle state.
+        self._initial_epoch = self._initial_step = None
+        self._fit_train_data = train
         cbs.on_train_begin()
+        if self._initial_epoch is not None:
+            initial_epoch = self._initial_epoch
+        skip = self._initial_step or 0
         logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
@@ -204,11 +213,14 @@ class Trainer:
             step = -1
             train_function = self._step_function("train")
             for step, batch in enumerate(train):
+                if step < skip:
+                    continue  # trained before the backup this fit resumes from
                 cbs.on_train_batch_begin(step)
                 logs = self._floats(train_function(batch))
                 cbs.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
+            skip = 0
             if step == -1:
                 raise ValueError("fit: the training data produced no batches (is it empty or exhausted?)")
             epoch_logs = dict(logs)
@@ -219,6 +231,7 @@ class Trainer:
             logs = epoch_logs
             if self.stop_training:
                 break
+        self._fit_train_data = None
         cbs.on_train_end(logs)
         return cbs.history
 

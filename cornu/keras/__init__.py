@@ -9,3 +9,4 @@ from . import (activations, constraints, initializers, regularizers, losses, met
 from .layers import Input, Layer  # noqa: F401
 from .models import Model, Sequential  # noqa: F401
 from . import backend  # noqa: F401
+from . import saving  # noqa: F401,E402

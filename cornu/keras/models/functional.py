@@ -112,6 +112,17 @@ class Functional(Model):
     def build(self, input_shape):
         self.built = True
 
+    def get_config(self):
+        """Keras 3's functional config: "layers" (each with its "inbound_nodes"), "input_layers",
+        "output_layers" (see cornu/saving/functional_config.py)."""
+        from ...saving import functional_config
+        return functional_config.get_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ...saving import functional_config
+        return functional_config.from_config(cls, config, custom_objects)
+
     def _assert_input_compatibility(self, inputs):
         flat = self._flatten_inputs(inputs) if not isinstance(inputs, dict) else list(inputs.values())
         for i, (sym, x) in enumerate(zip(self.inputs, flat)):

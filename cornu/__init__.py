@@ -41,7 +41,7 @@ from . import math, linalg, config, random, test, nn, image  # noqa: F401,E402
 
 def __getattr__(name):
     """Heavy namespaces load on first use, so `import cornu` stays fast."""
-    if name in ("keras", "data"):
+    if name in ("keras", "data", "summary", "train"):
         import importlib
         module = importlib.import_module(f".{name}", __name__)
         globals()[name] = module

@@ -46,7 +46,7 @@ from ._variables import (Variable, add_to_collection, add_to_collections, all_va
                          model_variables, placeholder, placeholder_with_default, tables_initializer,
                          trainable_variables, variables_initializer)
 from ._session import InteractiveSession, Session, get_default_session  # noqa: E402,F401
-from . import initializers, nn, train  # noqa: E402,F401
+from . import initializers, nn, summary, train  # noqa: E402,F401
 from .initializers import (constant_initializer, glorot_normal_initializer,  # noqa: E402,F401
                            glorot_uniform_initializer, ones_initializer, random_normal_initializer,
                            random_uniform_initializer, truncated_normal_initializer, zeros_initializer)

@@ -9,3 +9,6 @@ from .lambda_callback import LambdaCallback  # noqa: F401
 from .learning_rate_scheduler import LearningRateScheduler  # noqa: F401
 from .reduce_lr_on_plateau import ReduceLROnPlateau  # noqa: F401
 from .terminate_on_nan import TerminateOnNaN  # noqa: F401
+from .model_checkpoint import ModelCheckpoint  # noqa: F401
+from .backup_and_restore import BackupAndRestore  # noqa: F401
+from .tensorboard import TensorBoard  # noqa: F401

@@ -9,7 +9,7 @@ import operator
 
 from ...ops import array_ops, conv_ops
 from .. import activations, constraints, initializers, regularizers
-from .layer import InputSpec, Layer
+from .layer import InputSpec, Layer, kernel_bias_config
 
 
 # -- argument handling (Keras's standardize_tuple / standardize_padding / standardize_data_format) -------
@@ -194,13 +194,7 @@ class _Conv(Layer):
                       padding=self.padding, data_format=self.data_format,
                       dilation_rate=self.dilation_rate, groups=self.groups,
                       activation=activations.serialize(self.activation), use_bias=self.use_bias,
-                      kernel_initializer=initializers.serialize(self.kernel_initializer),
-                      bias_initializer=initializers.serialize(self.bias_initializer),
-                      kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
-                      bias_regularizer=regularizers.serialize(self.bias_regularizer),
-                      activity_regularizer=regularizers.serialize(self.activity_regularizer),
-                      kernel_constraint=constraints.serialize(self.kernel_constraint),
-                      bias_constraint=constraints.serialize(self.bias_constraint))
+                      **kernel_bias_config(self))
         return config
 
 
@@ -369,13 +363,7 @@ class Conv2DTranspose(Layer):
                       padding=self.padding, output_padding=self.output_padding,
                       data_format=self.data_format, dilation_rate=self.dilation_rate,
                       activation=activations.serialize(self.activation), use_bias=self.use_bias,
-                      kernel_initializer=initializers.serialize(self.kernel_initializer),
-                      bias_initializer=initializers.serialize(self.bias_initializer),
-                      kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
-                      bias_regularizer=regularizers.serialize(self.bias_regularizer),
-                      activity_regularizer=regularizers.serialize(self.activity_regularizer),
-                      kernel_constraint=constraints.serialize(self.kernel_constraint),
-                      bias_constraint=constraints.serialize(self.bias_constraint))
+                      **kernel_bias_config(self))
         return config
 
 

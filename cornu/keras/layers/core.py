@@ -6,7 +6,7 @@ from ...core import nest
 from ...core.symbolic import SymbolicTensor, is_keras_tensor
 from ...ops import linalg_ops, math_ops, reduce_ops
 from .. import activations, constraints, initializers, regularizers
-from .layer import InputSpec, Layer
+from .layer import InputSpec, Layer, kernel_bias_config
 
 
 class Dense(Layer):
@@ -65,13 +65,7 @@ class Dense(Layer):
         config = super().get_config()
         config.update(units=self.units, activation=activations.serialize(self.activation),
                       use_bias=self.use_bias,
-                      kernel_initializer=initializers.serialize(self.kernel_initializer),
-                      bias_initializer=initializers.serialize(self.bias_initializer),
-                      kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
-                      bias_regularizer=regularizers.serialize(self.bias_regularizer),
-                      activity_regularizer=regularizers.serialize(self.activity_regularizer),
-                      kernel_constraint=constraints.serialize(self.kernel_constraint),
-                      bias_constraint=constraints.serialize(self.bias_constraint))
+                      **kernel_bias_config(self))
         return config
 
 

@@ -419,5 +419,18 @@ class Layer:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
+def kernel_bias_config(layer):
+    """The config entries of a layer with a kernel and a bias (Dense, Conv*): initializers,
+    regularizers and constraints, serialized the Keras way."""
+    from .. import constraints, initializers, regularizers
+    return dict(kernel_initializer=initializers.serialize(layer.kernel_initializer),
+                bias_initializer=initializers.serialize(layer.bias_initializer),
+                kernel_regularizer=regularizers.serialize(layer.kernel_regularizer),
+                bias_regularizer=regularizers.serialize(layer.bias_regularizer),
+                activity_regularizer=regularizers.serialize(layer.activity_regularizer),
+                kernel_constraint=constraints.serialize(layer.kernel_constraint),
+                bias_constraint=constraints.serialize(layer.bias_constraint))
+
+
 def _is_array_like(x):
     return hasattr(x, "__array__") or isinstance(x, (int, float, list))

@@ -72,9 +72,23 @@ def adam(var, m, v, g, alpha, one_minus_beta_1, one_minus_beta_2, epsilon):
     if kernel is not None and g.flags.c_contiguous and g.dtype == var.dtype:
         kernel(var.reshape(-1), m.reshape(-1), v.reshape(-1), g.reshape(-1), alpha, c1, c2, eps)
         return
-    m += (g - m) * c1
-    v += (g * g - v) * c2
-    var -= m * alpha / (np.sqrt(v) + eps)
+    if var.ndim == 0:
+        m += (g - m) * c1
+        v += (g * g - v) * c2
+        var -= m * alpha / (np.sqrt(v) + eps)
+        return
+    tmp = np.subtract(g, m)  # one scratch array for the whole update instead of a temporary per term
+    tmp *= c1
+    m += tmp
+    np.multiply(g, g, out=tmp)
+    tmp -= v
+    tmp *= c2
+    v += tmp
+    np.sqrt(v, out=tmp)
+    tmp += eps
+    np.divide(m, tmp, out=tmp)
+    tmp *= alpha
+    var -= tmp
 
 
 def _build_momentum(nb):

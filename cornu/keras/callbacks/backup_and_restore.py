@@ -22,7 +22,7 @@
 import os
 import warnings
 
-from .callback import Callback
+from .callback import BatchSaveFrequency, Callback
 
 
 def _warn_if_not_resumable(data):
@@ -48,7 +48,7 @@ class _TrainingState:
         self.value = value
 
 
-class BackupAndRestore(Callback):
+class BackupAndRestore(BatchSaveFrequency, Callback):
     """Back up the training state regularly; a new `fit` with the same callback resumes from it.
 
     The backup holds the model's weights, the optimizer's variables (iteration count, learning
@@ -203,19 +203,6 @@ class BackupAndRestore(Callback):
         if self.save_freq == "epoch":
             self._save(epoch + 1, 0)
 
-    def _should_save_on_batch(self, batch):
-        if self.save_freq == "epoch":
-            return False
-        if batch <= self._last_batch_seen:  # a new epoch
-            add_batches = batch + 1
-        else:
-            add_batches = batch - self._last_batch_seen
-        self._batches_seen_since_last_saving += add_batches
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            return True
-        return False
 
     def on_train_end(self, logs=None):
         if self.delete_checkpoint and self._manager is not None:

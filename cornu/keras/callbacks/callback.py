@@ -37,3 +37,22 @@ class Callback:
     # TF1-era names, still overridden by much code: the train-batch hooks call them
     def on_batch_begin(self, batch, logs=None): pass
     def on_batch_end(self, batch, logs=None): pass
+
+
+class BatchSaveFrequency:
+    """Mixin for callbacks that save every `save_freq` batches, counted across epochs (batch indices
+    restart at 0 each epoch). Uses `save_freq`, `_last_batch_seen`, `_batches_seen_since_last_saving`."""
+
+    def _should_save_on_batch(self, batch):
+        if self.save_freq == "epoch":
+            return False
+        if batch <= self._last_batch_seen:  # a new epoch
+            add_batches = batch + 1
+        else:
+            add_batches = batch - self._last_batch_seen
+        self._batches_seen_since_last_saving += add_batches
+        self._last_batch_seen = batch
+        if self._batches_seen_since_last_saving >= self.save_freq:
+            self._batches_seen_since_last_saving = 0
+            return True
+        return False

@@ -16,11 +16,11 @@ ValueError: The filepath provided must end in `.keras` (Keras model format). Rec
 import os
 import warnings
 
-from .callback import Callback
+from .callback import BatchSaveFrequency, Callback
 from .early_stopping import as_float, infer_direction
 
 
-class ModelCheckpoint(Callback):
+class ModelCheckpoint(BatchSaveFrequency, Callback):
     """Save the Keras model or its weights at some frequency.
 
     Args:
@@ -108,20 +108,6 @@ class ModelCheckpoint(Callback):
         if self.save_freq == "epoch":
             self._save_model(epoch=epoch, batch=None, logs=logs)
 
-    def _should_save_on_batch(self, batch):
-        """Every `save_freq` batches, counted across epochs (batch indices restart each epoch)."""
-        if self.save_freq == "epoch":
-            return False
-        if batch <= self._last_batch_seen:  # a new epoch
-            add_batches = batch + 1
-        else:
-            add_batches = batch - self._last_batch_seen
-        self._batches_seen_since_last_saving += add_batches
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            return True
-        return False
 
     # -- saving --------------------------------------------------------------------------------------
     def _should_save_model(self, epoch, logs, filepath):

@@ -8,8 +8,8 @@ reshaping_image.py.
 import operator
 
 from ...ops import array_ops, conv_ops
-from .. import activations, constraints, initializers, regularizers
-from .layer import InputSpec, Layer, kernel_bias_config
+from .. import activations
+from .layer import InputSpec, Layer, kernel_bias_config, set_kernel_bias_args
 
 
 # -- argument handling (Keras's standardize_tuple / standardize_padding / standardize_data_format) -------
@@ -130,12 +130,8 @@ class _Conv(Layer):
                              f"dilation_rate={self.dilation_rate}")
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_kernel_bias_args(self, kernel_initializer, bias_initializer, kernel_regularizer,
+                             bias_regularizer, kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(ndim=rank + 2)
 
     def _kernel_shape(self, channels):
@@ -299,12 +295,8 @@ class Conv2DTranspose(Layer):
                              f"dilation_rate={self.dilation_rate}")
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_kernel_bias_args(self, kernel_initializer, bias_initializer, kernel_regularizer,
+                             bias_regularizer, kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(ndim=rank + 2)
 
     def build(self, input_shape):

@@ -5,8 +5,8 @@ import sys
 from ...core import nest
 from ...core.symbolic import SymbolicTensor, is_keras_tensor
 from ...ops import linalg_ops, math_ops, reduce_ops
-from .. import activations, constraints, initializers, regularizers
-from .layer import InputSpec, Layer, kernel_bias_config
+from .. import activations
+from .layer import InputSpec, Layer, kernel_bias_config, set_kernel_bias_args
 
 
 class Dense(Layer):
@@ -27,12 +27,8 @@ class Dense(Layer):
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_kernel_bias_args(self, kernel_initializer, bias_initializer, kernel_regularizer,
+                             bias_regularizer, kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 

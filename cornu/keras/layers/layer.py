@@ -8,7 +8,6 @@ import inspect
 import re
 import threading
 
-from ... import core
 from ...backend import dtypes
 from ...core import nest
 from ...core.shape import TensorShape
@@ -417,6 +416,18 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def set_kernel_bias_args(layer, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                         kernel_constraint, bias_constraint):
+    """Resolve a kernel-and-bias layer's initializer/regularizer/constraint arguments (by name or object)."""
+    from .. import constraints, initializers, regularizers
+    layer.kernel_initializer = initializers.get(kernel_initializer)
+    layer.bias_initializer = initializers.get(bias_initializer)
+    layer.kernel_regularizer = regularizers.get(kernel_regularizer)
+    layer.bias_regularizer = regularizers.get(bias_regularizer)
+    layer.kernel_constraint = constraints.get(kernel_constraint)
+    layer.bias_constraint = constraints.get(bias_constraint)
 
 
 def kernel_bias_config(layer):

@@ -217,3 +217,26 @@ def test_docstring_example():
     with warnings.catch_warnings():
         result = doctest.testmod(model_checkpoint)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_training_resumed_from_a_checkpoint_ends_where_an_uninterrupted_run_does(tmp_path):
+    """Whole-model checkpoints hold the optimizer state, so fit 2 epochs + load + fit 2 more equals
+    fitting 4 epochs straight (no shuffling or dropout: the RNG state is BackupAndRestore's job)."""
+    def build():
+        tf.keras.utils.set_random_seed(7)
+        model = tf.keras.Sequential([tf.keras.Input((X.shape[1],)), tf.keras.layers.Dense(8, activation="relu"),
+                                     tf.keras.layers.Dense(1)])
+        model.compile(optimizer=tf.keras.optimizers.Adam(0.01), loss="mse")
+        return model
+
+    straight = build()
+    straight.fit(X, Y, epochs=4, batch_size=5, shuffle=False, verbose=0)
+    pattern = str(tmp_path / "ckpt-{epoch:02d}.keras")
+    first = build()
+    first.fit(X, Y, epochs=2, batch_size=5, shuffle=False, verbose=0,
+              callbacks=[tf.keras.callbacks.ModelCheckpoint(pattern)])
+    resumed = tf.keras.models.load_model(pattern.format(epoch=2))
+    resumed.fit(X, Y, epochs=4, initial_epoch=2, batch_size=5, shuffle=False, verbose=0)
+    assert int(resumed.optimizer.iterations.numpy()) == int(straight.optimizer.iterations.numpy())
+    for a, b in zip(straight.get_weights(), resumed.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)

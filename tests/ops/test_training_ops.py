@@ -1,11 +1,10 @@
 """Fused optimizer updates: the formulas, in-place safety, and the Numba kernels against NumPy."""
-import importlib.util
 
 import numpy as np
 import pytest
 
 import cornu as tf
-from cornu.backend import kernels
+from cornu.backend import cjit, kernels
 from cornu.core.registry import apply
 from cornu.ops import training_ops
 
@@ -81,31 +80,46 @@ def test_update_is_in_place_when_nobody_else_holds_the_array():
     assert id(v._value) == identity
 
 
-@pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba is not installed")
-def test_numba_kernels_equal_numpy_versions(monkeypatch):
-    import numba
-    monkeypatch.setitem(kernels._numba, "module", numba)  # opt-in at run time (CORNU_NUMBA=1)
-    monkeypatch.setitem(kernels._numba, "checked", True)
+def _numpy_only(monkeypatch):
+    """Make every update take its NumPy path (as on a machine without a C compiler)."""
+    monkeypatch.setattr(kernels, "_kernel", lambda *args: None)
+
+
+@pytest.mark.skipif(not cjit.available(), reason="no C compiler")
+@pytest.mark.parametrize("n", [7, 5000, kernels.PARALLEL_MIN + 3])  # one thread, and split across threads
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_updates_equal_numpy_versions_bit_for_bit(monkeypatch, n, dtype):
     rng = np.random.default_rng(3)
-    n = 50000  # above the size where the compiled kernel is used
-    for dtype in (np.float32, np.float64):
-        base = [rng.normal(size=n).astype(dtype) for _ in range(2)] + [np.abs(rng.normal(size=n)).astype(dtype)]
-        g = rng.normal(size=n).astype(dtype)
-        compiled = [a.copy() for a in base]
-        kernels.adam(*compiled, g, 1e-3, 0.1, 0.001, 1e-7)
-        assert kernels._compiled.get("adam") is not None
-        kernels._numba["module"] = None
+    base = [rng.normal(size=n).astype(dtype) for _ in range(2)] + [np.abs(rng.normal(size=n)).astype(dtype)]
+    g = rng.normal(size=n).astype(dtype)
+    compiled = [a.copy() for a in base]
+    kernels.adam(*compiled, g, 1e-3, 0.1, 0.001, 1e-7)
+    momentum = {}
+    for nesterov in (False, True):
+        momentum[nesterov] = [base[0].copy(), base[1].copy()]
+        kernels.sgd_momentum(*momentum[nesterov], g, 0.01, 0.9, nesterov)
+    assert kernels._kernel("adam", np.dtype(dtype), ("vmvg", "TTTT")) is not None
+    with monkeypatch.context() as patch:
+        _numpy_only(patch)
         plain = [a.copy() for a in base]
         kernels.adam(*plain, g, 1e-3, 0.1, 0.001, 1e-7)
-        kernels._numba["module"] = numba
         for a, b in zip(compiled, plain):
-            np.testing.assert_allclose(a, b, rtol=2e-6 if dtype == np.float32 else 1e-13)
+            np.testing.assert_array_equal(a, b)
+        assert not np.array_equal(plain[0], base[0])
         for nesterov in (False, True):
-            var_c, m_c = base[0].copy(), base[1].copy()
-            kernels.sgd_momentum(var_c, m_c, g, 0.01, 0.9, nesterov)
-            kernels._numba["module"] = None
-            var_p, m_p = base[0].copy(), base[1].copy()
-            kernels.sgd_momentum(var_p, m_p, g, 0.01, 0.9, nesterov)
-            kernels._numba["module"] = numba
-            np.testing.assert_allclose(var_c, var_p, rtol=2e-6 if dtype == np.float32 else 1e-13)
-            np.testing.assert_allclose(m_c, m_p, rtol=2e-6 if dtype == np.float32 else 1e-13)
+            var, m = base[0].copy(), base[1].copy()
+            kernels.sgd_momentum(var, m, g, 0.01, 0.9, nesterov)
+            np.testing.assert_array_equal(momentum[nesterov][0], var)
+            np.testing.assert_array_equal(momentum[nesterov][1], m)
+
+
+def test_updates_of_non_contiguous_gradients_and_other_dtypes(monkeypatch):
+    rng = np.random.default_rng(4)
+    g = rng.normal(size=(6, 4)).astype(np.float32).T  # a transposed (non-contiguous) gradient
+    var, m, v = (np.ones((4, 6), np.float32), np.zeros((4, 6), np.float32), np.zeros((4, 6), np.float32))
+    kernels.adam(var, m, v, g, 0.1, 0.1, 0.001, 1e-7)
+    np.testing.assert_allclose(m, 0.1 * g, rtol=1e-6)
+    np.testing.assert_allclose(var, 1 - 0.1 * (0.1 * g) / (np.sqrt(0.001 * g * g) + 1e-7), rtol=1e-5)
+    half = np.ones(3, np.float16), np.zeros(3, np.float16)
+    kernels.sgd_momentum(*half, np.ones(3, np.float16), 0.5, 0.0, False)  # no kernel: NumPy
+    np.testing.assert_array_equal(half[0], np.full(3, 0.5, np.float16))

@@ -34,3 +34,10 @@ def to_numpy(array):
     if cp is not None and isinstance(array, cp.ndarray):
         return cp.asnumpy(array)
     return np.asarray(array)
+
+
+def fits(out, shape, dtype):
+    """True when `out` (a buffer the graph executor offers an op) is a C-contiguous NumPy array of
+    exactly this shape and dtype, so the op may write its result into it."""
+    return type(out) is np.ndarray and out.shape == tuple(shape) and out.dtype == dtype and \
+        out.flags.c_contiguous and out.flags.writeable

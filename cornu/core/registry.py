@@ -29,12 +29,20 @@ class Op:
                                      ctx.attrs and ctx.needs (which inputs need a gradient) are there.
     Gradients may have the broadcast shape of the output: the engine sums them back to each input's
     shape (`sum_to_like`), so rules never undo broadcasting themselves.
+
+    writes_out: the graph executor may pass `out=array`, a buffer to write the result into, which
+    forward uses when its shape and dtype fit (else it allocates as usual): "separate" for ops whose
+    out must not overlap an input (matmul), "may_alias" for elementwise ops, whose out may be one of
+    their inputs (see graph/executor.py's buffer planning). None: forward takes no `out`.
     """
 
-    __slots__ = ("name", "forward", "shape", "grad", "num_outputs", "differentiable", "stateful", "doc")
+    __slots__ = ("name", "forward", "shape", "grad", "num_outputs", "differentiable", "stateful", "doc",
+                 "writes_out")
 
-    def __init__(self, name, forward, shape, num_outputs=1, differentiable=True, stateful=False):
+    def __init__(self, name, forward, shape, num_outputs=1, differentiable=True, stateful=False,
+                 writes_out=None):
         self.name = name
+        self.writes_out = writes_out
         self.stateful = stateful  # random draws and variable writes: never folded, merged or dropped
         self.forward = forward
         self.shape = shape
@@ -55,7 +63,7 @@ class Op:
         return f"<Op {self.name}>"
 
 
-def defop(name, shape, num_outputs=1, differentiable=True, stateful=False):
+def defop(name, shape, num_outputs=1, differentiable=True, stateful=False, writes_out=None):
     """Decorator registering `forward` as the op `name`; returns the Op (add a gradient with .defgrad).
 
     Ops that are not differentiable (comparisons, argmax, random draws) pass differentiable=False and
@@ -64,7 +72,7 @@ def defop(name, shape, num_outputs=1, differentiable=True, stateful=False):
     def register(forward):
         if name in REGISTRY:
             raise ValueError(f"op {name!r} is registered twice")
-        op = Op(name, forward, shape, num_outputs, differentiable, stateful)
+        op = Op(name, forward, shape, num_outputs, differentiable, stateful, writes_out)
         if not differentiable:
             op.grad = _no_gradient
         REGISTRY[name] = op

@@ -1,9 +1,23 @@
 """Running a graph: the nodes become a flat schedule of (forward, input slots, attrs, output slots)
-built once, so each run is one Python loop with no dictionary lookups per tensor."""
+built once, so each run is one Python loop with no dictionary lookups per tensor.
+
+Buffer planning: ops that can write into a given array (`Op.writes_out`) get one, chosen at run time:
+- in place: an elementwise op ("may_alias") may overwrite an input array that this step is the last
+  to read, when nothing but the schedule refers to it (reference count) and it owns its memory;
+- reused: otherwise the array the same step produced in the previous run, when nothing refers to it
+  any more (the caller dropped the outputs, no Variable holds it, no view of it is alive).
+Large NumPy allocations are fresh pages from the OS each time, so a train step that writes into last
+step's arrays skips the page faults (a CNN step's im2col copy: 11 ms -> 4.5 ms). The reference
+counts make it safe without any analysis of who keeps what: a held array is simply not reused.
+"""
+import sys
+
 from .. import backend
 from ..core.symbolic import SymbolicTensor
 
 _CONST, _SLOT, _VAR = 0, 1, 2
+_ndarray = backend.numpy.ndarray
+_refcount = sys.getrefcount
 
 
 class Plan:
@@ -37,6 +51,7 @@ class Plan:
                                node.op.num_outputs == 1, node))
         self.size = n
         self._plan_frees(graph, fetches, slots)
+        self._plan_buffers()
         self.fetches = []
         for f in fetches:
             if isinstance(f, SymbolicTensor):
@@ -66,17 +81,43 @@ class Plan:
                 frees[i].append(slot)
         self.steps = [step + (tuple(free),) for step, free in zip(self.steps, frees)]
 
+    def _plan_buffers(self):
+        """For each step of an op that writes into a given array: which of its inputs it may overwrite
+        (slots this step reads last, not fetched), and the producing step of each, whose kept buffer
+        also refers to the array."""
+        producer = {}
+        for i, step in enumerate(self.steps):
+            for o in step[3]:
+                producer[o] = i
+        self.buffers = [None] * len(self.steps)  # per step: the array it produced in the last run
+        plans = []
+        for i, (_, args, _, outs, single, node, free) in enumerate(self.steps):
+            mode = node.op.writes_out if single else None
+            donors = ()
+            if mode == "may_alias":
+                slots = [a for kind, a in args if kind == _SLOT]
+                result = node.outputs[0]
+                donors = tuple((k, producer.get(a, -1)) for k, (kind, a) in enumerate(args)
+                               if kind == _SLOT and a in free and slots.count(a) == 1
+                               and _same_spec(node.inputs[k], result))
+            plans.append((mode, donors))
+        self.steps = [step + plan for step, plan in zip(self.steps, plans)]
+
     def run(self, feeds):
         """Arrays for the fetches, given arrays for the placeholders in order."""
         values = [None] * self.size
         values[:len(feeds)] = feeds
         xp = backend.xp_of(*feeds) if feeds else backend.numpy
+        buffers = self.buffers
         for slot in self._free_inputs:
             values[slot] = None
-        for forward, args, attrs, outs, single, node, free in self.steps:
+        for i, (forward, args, attrs, outs, single, node, free, mode, donors) in enumerate(self.steps):
             arrays = [values[a] if kind == _SLOT else (a._value if kind == _VAR else a) for kind, a in args]
             try:
-                out = forward(xp, *arrays, **attrs)
+                if mode is None:
+                    out = forward(xp, *arrays, **attrs)
+                else:
+                    out = self._run_into(i, forward, xp, arrays, attrs, donors, buffers)
             except Exception as exc:
                 error = _run_error(exc, node, arrays, self.graph)
                 if error is exc:
@@ -87,9 +128,35 @@ class Plan:
             else:
                 for slot, o in zip(outs, out):
                     values[slot] = o
+                o = None
+            out = None  # the schedule's only references are in `values` (buffer planning counts them)
             for slot in free:
                 values[slot] = None
         return [values[a] if kind == _SLOT else (a._value if kind == _VAR else a) for kind, a in self.fetches]
+
+    @staticmethod
+    def _run_into(i, forward, xp, arrays, attrs, donors, buffers):
+        """Run step i giving its op an array to write into: an input it may overwrite, else its
+        own buffer from the last run (see the module docstring); keeps what it produced."""
+        for k, producer in donors:
+            a = arrays[k]
+            # referents: values[slot], arrays, `a`, getrefcount's argument, and maybe a kept buffer
+            if type(a) is _ndarray and a.base is None and \
+                    _refcount(a) == 4 + (producer >= 0 and buffers[producer] is a):
+                return forward(xp, *arrays, out=a, **attrs)
+        kept = buffers[i]
+        if kept is not None and _refcount(kept) != 3:  # buffers[i], `kept`, getrefcount's argument
+            kept = None
+        out = forward(xp, *arrays, out=kept, **attrs)
+        buffers[i] = out if type(out) is _ndarray and out.base is None else None
+        return out
+
+
+def _same_spec(a, b):
+    """Same dtype and same static shape (unknown dims count as equal; the op checks the real shape)."""
+    if a.dtype != b.dtype or len(a.shape) != len(b.shape):
+        return False
+    return all(x is None or y is None or x == y for x, y in zip(a.shape, b.shape))
 
 
 def _run_error(exc, node, arrays, graph):

@@ -190,7 +190,7 @@ class Graph:
         for node in self.nodes:
             outs = ", ".join(names[id(t)] for t in node.outputs)
             args = ", ".join(self._label(x, names) for x in node.inputs)
-            attrs = "".join(f", {k}={self._label(v, names) if isinstance(v, Tensor) else _short(v)}"
+            attrs = "".join(f", {k}={self._label(v, names) if isinstance(v, Tensor) else _short(v, k)}"
                             for k, v in node.attrs.items())
             types = ", ".join(_spec(t) for t in node.outputs)
             body.append((f"  {outs} = {node.op.name}({args}{attrs}) : {types}", self._comment(node)))
@@ -319,6 +319,8 @@ def _shape_text(shape):
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def _short(value):
+def _short(value, key=None):
+    if key == "program":  # a fused_elementwise node: its ops, in order
+        return "[" + ", ".join(step[0] for step in value) + "]"
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."

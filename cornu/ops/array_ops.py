@@ -148,9 +148,28 @@ def _num_elements(shape):
     return n
 
 
-@defop("reshape", _reshape_shape)
-def _reshape(xp, x, shape):
-    return x.reshape(shape)
+@defop("reshape", _reshape_shape, writes_out="separate")
+def _reshape(xp, x, shape, out=None):
+    if x.flags.c_contiguous or x.size == 0:
+        return x.reshape(shape)  # a view
+    # The copy a strided view needs (im2col): into an array of its own, which the graph executor
+    # keeps and offers back as `out` on the next step.
+    target = _resolve(shape, x.size)
+    if not _backend.fits(out, target, x.dtype):
+        out = xp.empty(x.reshape(shape).shape if -1 in target else target, dtype=x.dtype)
+    xp.copyto(out.reshape(x.shape), x)
+    return out
+
+
+def _resolve(shape, size):
+    """shape with its -1 (if any) replaced by what the size implies."""
+    if -1 not in shape:
+        return tuple(shape)
+    known = 1
+    for d in shape:
+        if d != -1:
+            known *= d
+    return tuple(size // known if d == -1 else d for d in shape) if known else tuple(shape)
 
 
 @_reshape.defgrad

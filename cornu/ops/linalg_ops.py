@@ -1,4 +1,5 @@
 """Matrix products (matmul, einsum, tensordot) and norms; the heavy lifting goes to BLAS."""
+from .. import backend
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Spec, apply, defop
 from ..core.tensor import Tensor
@@ -21,8 +22,8 @@ def _matmul_shape(a, b, transpose_a=False, transpose_b=False):
     return Spec(batch + (m, n), a.dtype)
 
 
-@defop("matmul", _matmul_shape)
-def _matmul(xp, a, b, transpose_a=False, transpose_b=False):
+@defop("matmul", _matmul_shape, writes_out="separate")
+def _matmul(xp, a, b, transpose_a=False, transpose_b=False, out=None):
     if transpose_a:
         a = _mt(xp, a)
         if a.size <= b.size:  # BLAS is up to 2.4x slower on a transposed view when K is small
@@ -31,6 +32,9 @@ def _matmul(xp, a, b, transpose_a=False, transpose_b=False):
         b = _mt(xp, b)
         if b.size <= a.size:
             b = xp.ascontiguousarray(b)
+    if out is not None and a.ndim == b.ndim == 2 and a.dtype == b.dtype and \
+            backend.fits(out, (a.shape[0], b.shape[1]), a.dtype):
+        return xp.matmul(a, b, out=out)  # a buffer kept from the previous step (graph executor)
     return xp.matmul(a, b)
 
 

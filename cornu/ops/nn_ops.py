@@ -8,6 +8,7 @@ composed from existing ops, so its gradient (of any order) comes for free.
 """
 import math as _math
 
+from .. import backend
 from ..backend import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Spec, apply, defop
@@ -44,8 +45,10 @@ def _axis(axis, x, op):
 
 
 # -- activations ---------------------------------------------------------------------------------
-@defop("relu", same)
-def _relu(xp, x):
+@defop("relu", same, writes_out="may_alias")
+def _relu(xp, x, out=None):
+    if backend.fits(out, x.shape, x.dtype):
+        return xp.maximum(x, 0, out=out)
     return xp.maximum(x, 0)  # keeps x's dtype (NEP 50); NaN stays NaN, as in TF
 
 
@@ -449,11 +452,14 @@ def _dense_shape(x, w, b, activation):
     return Spec(tuple(x.shape[:-1]) + (w.shape[-1],), x.dtype)
 
 
-@defop("fused_dense", _dense_shape, differentiable=False)
-def fused_dense_op(xp, x, w, b, activation):
+@defop("fused_dense", _dense_shape, differentiable=False, writes_out="separate")
+def fused_dense_op(xp, x, w, b, activation, out=None):
     """activation(x @ w + b) with one allocation: the bias add and the activation run in place on
     the product. Graph passes substitute it after autodiff, so it needs no gradient of its own."""
-    out = xp.matmul(x, w)
+    if backend.fits(out, x.shape[:-1] + w.shape[-1:], x.dtype) and x.ndim == 2 and w.dtype == x.dtype:
+        out = xp.matmul(x, w, out=out)
+    else:
+        out = xp.matmul(x, w)
     out += b
     if activation == "relu":
         xp.maximum(out, 0, out=out)

@@ -387,3 +387,24 @@ def test_conv2d_transpose_errors():
     with pytest.raises(err, match=r"conv2d_transpose: output_shape \[1, 9, 12, 3\] with strides \[2, 2\] "
                                   r"and padding 'SAME' convolves to 5x6, but the input is 4x4"):
         C.conv2d_transpose(y, tf.zeros((3, 3, 3, 8)), [1, 9, 12, 3], 2)
+
+
+@pytest.mark.parametrize("strides, dilations, hw", [((1, 1), (1, 1), (9, 10)), ((2, 2), (1, 1), (11, 11)),
+                                                    ((1, 1), (2, 2), (10, 9)), ((2, 1), (1, 2), (11, 10)),
+                                                    ((3, 3), (1, 1), (9, 9))])  # the last: no overlap
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_compiled_col2im_equals_numpy_col2im(monkeypatch, strides, dilations, hw, dtype):
+    from cornu.backend import cjit, kernels
+    from cornu.ops import conv_ops
+    if not cjit.available():
+        pytest.skip("no C compiler")
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(3,) + hw + (4,)).astype(dtype)
+    shape = conv_ops._extract_patches.forward(np, x, ksize=(3, 3), strides=strides, dilations=dilations).shape
+    p = rng.normal(size=shape).astype(dtype)
+    attrs = {"input_hw": hw, "strides": strides, "dilations": dilations}
+    compiled = conv_ops._col2im.forward(np, p, **attrs)
+    kept = np.full_like(compiled, np.nan)  # a dirty buffer offered by the executor is overwritten
+    np.testing.assert_array_equal(conv_ops._col2im.forward(np, p, out=kept, **attrs), compiled)
+    monkeypatch.setattr(kernels, "_kernel", lambda *a: None)
+    np.testing.assert_array_equal(compiled, conv_ops._col2im.forward(np, p, **attrs))

@@ -143,6 +143,18 @@ def function(source, name, argtypes):
     return fn
 
 
+def address(array):
+    """The data pointer of a NumPy array, as an int for a POINTER argument. Through the buffer protocol
+    for writable contiguous arrays (0.3 us against ndarray.ctypes.data's 1.3 us: an optimizer step
+    passes a dozen pointers)."""
+    try:
+        return ctypes.addressof(_CHAR.from_buffer(array))
+    except (TypeError, ValueError, BufferError):  # read-only, non-contiguous or empty
+        return array.ctypes.data
+
+
+_CHAR = ctypes.c_char
+
 # Shared ctypes argument types for kernels over arrays.
 POINTER = ctypes.c_void_p
 INT64 = ctypes.c_int64

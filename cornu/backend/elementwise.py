@@ -20,7 +20,9 @@ import numpy as np
 
 from . import cjit
 
-_C_TYPE = {"float32": "float", "float64": "double", "bool": "unsigned char"}
+_C_TYPE = {"float32": "float", "float64": "double", "bool": "unsigned char"}  # in memory
+# In registers a bool is an int (0 or 1): with 1-byte values among floats GCC does not vectorize the loop.
+_REG_TYPE = {"float32": "float", "float64": "double", "bool": "int"}
 _FLOATS = ("float32", "float64")
 MAX_DIMS = 8  # after merging dimensions; more (rare) goes op by op
 SMALL = 1 << 12  # below this many elements the ctypes call costs more than it saves
@@ -82,11 +84,11 @@ def _expression(name, attrs, args, types, result):
         return "{0} ? {1} : {2}".format(*args)
     if result == "bool":  # cast
         return f"{args[0]} != 0"
-    return f"({_C_TYPE[result]}){args[0]}"
+    return f"({_REG_TYPE[result]}){args[0]}"
 
 
 def _source(program, input_dtypes, kinds):
-    """C source of `void kernel(nd, shape, strides, pointers, out)` for this program and input layout:
+    """C source of `void kernel(nd, shape, strides, out, p0, p1, ...)` for this program and input layout:
     kinds[k] is 'v' (input k is contiguous along the last dimension), 's' (broadcast along it) or
     'g' (strided)."""
     n = len(input_dtypes)
@@ -100,16 +102,21 @@ def _source(program, input_dtypes, kinds):
         row_pointers.append(f"        const {ctype}* x{k} = (const {ctype}*)ptr[{k}] + off{k};")
         if kind == "g":
             inner.append(f"    const int64_t in{k} = st[{k} * nd + nd - 1];")
-        index = {"v": "c", "s": "0", "g": f"c * in{k}"}[kind]
-        loads.append(f"            const {ctype} a{k} = x{k}[{index}];")
+        if kind == "s":  # one value per row: loaded before the loop, so the loop vectorizes
+            row_pointers.append(f"        const {_REG_TYPE[dtype]} a{k} = x{k}[0];")
+        else:
+            index = "c" if kind == "v" else f"c * in{k}"
+            loads.append(f"            const {_REG_TYPE[dtype]} a{k} = x{k}[{index}];")
     values = [f"a{k}" for k in range(n)]
     body = []
     for j, (name, refs, attrs, result) in enumerate(program):
         args = [values[r] if r >= 0 else f"t{-r - 1}" for r in refs]
         types = [input_dtypes[r] if r >= 0 else program[-r - 1][3] for r in refs]
-        body.append(f"            const {_C_TYPE[result]} t{j} = "
-                    f"({_C_TYPE[result]})({_expression(name, dict(attrs), args, types, result)});")
+        body.append(f"            const {_REG_TYPE[result]} t{j} = "
+                    f"({_REG_TYPE[result]})({_expression(name, dict(attrs), args, types, result)});")
     offsets = ", ".join(f"off{k} = 0" for k in range(n))
+    pointer_params = ", ".join(f"char* p{k}" for k in range(n))
+    pointer_names = ", ".join(f"p{k}" for k in range(n))
     return f"""#include <math.h>
 #include <stdint.h>
 #ifdef _OPENMP
@@ -131,7 +138,7 @@ static void rows(int64_t lo, int64_t hi, int64_t nd, const int64_t* shape, const
         for (int64_t c = 0; c < cols; c++) {{
 {chr(10).join(loads)}
 {chr(10).join(body)}
-            o[c] = t{len(program) - 1};
+            o[c] = ({out_type})t{len(program) - 1};
         }}
         for (int64_t d = nd - 2; d >= 0; d--) {{
             idx[d] += 1; {" ".join(bump)}
@@ -141,7 +148,8 @@ static void rows(int64_t lo, int64_t hi, int64_t nd, const int64_t* shape, const
     }}
 }}
 
-void kernel(int64_t nd, const int64_t* shape, const int64_t* st, char* const* ptr, {out_type}* out) {{
+void kernel(int64_t nd, const int64_t* shape, const int64_t* st, {out_type}* out, {pointer_params}) {{
+    char* const ptr[{n}] = {{{pointer_names}}};
     int64_t nrows = 1;
     for (int64_t d = 0; d < nd - 1; d++) nrows *= shape[d];
 #ifdef _OPENMP
@@ -165,7 +173,8 @@ _kernels = {}
 def _kernel(program, input_dtypes, kinds):
     key = (program, input_dtypes, kinds)
     if key not in _kernels:
-        _kernels[key] = cjit.function(_source(program, input_dtypes, kinds), "kernel", [cjit.POINTER] * 5)
+        argtypes = [cjit.INT64] + [cjit.POINTER] * (3 + len(input_dtypes))
+        _kernels[key] = cjit.function(_source(program, input_dtypes, kinds), "kernel", argtypes)
     return _kernels[key]
 
 
@@ -173,15 +182,14 @@ def _layout(arrays, shape):
     """(dims, strides) with the output's dimensions merged where every input allows it: dims the merged
     sizes, strides[k] input k's stride per merged dimension in elements (0 where broadcast). None when
     an input's strides are not whole elements."""
-    strides = []
+    strides, rank = [], len(shape)
     for a in arrays:
-        view = a if a.shape == shape else np.broadcast_to(a, shape)
-        item = a.itemsize
-        if any(s % item for s in view.strides):
+        item, lead = a.itemsize, rank - a.ndim
+        if any(s % item for s in a.strides):
             return None
-        strides.append([s // item for s in view.strides])
+        strides.append([0] * lead + [s // item if n != 1 else 0 for s, n in zip(a.strides, a.shape)])
     dims, merged = [], [[] for _ in arrays]
-    for d in range(len(shape) - 1, -1, -1):  # from the innermost dimension out
+    for d in range(rank - 1, -1, -1):  # from the innermost dimension out
         size = shape[d]
         if size == 1:
             continue
@@ -194,34 +202,58 @@ def _layout(arrays, shape):
     return dims[::-1], [m[::-1] for m in merged]
 
 
-def run(program, arrays, out=None):
-    """The program's result over NumPy `arrays` computed by a compiled kernel, or None when it is not
-    worth it or not possible here (the caller then runs the ops one by one). `out`: an array to write
-    into when it is C-contiguous with the result's shape and dtype; it may be one of `arrays` (each
-    element is read before it is written), but must not overlap one any other way."""
+_DTYPE_NAME = {np.float32: "float32", np.float64: "float64", np.bool_: "bool"}
+_DECLINED = (None, None)
+_prepared = {}  # (id(program), input layouts) -> (program, kernel, arguments, out shape, out dtype, arrays)
+
+
+def _prepare(program, arrays):
+    """What a call needs for inputs laid out like `arrays`, or _DECLINED (see `run`)."""
+    if not cjit.available() or any(type(a) is not np.ndarray or a.dtype.type not in _DTYPE_NAME
+                                   for a in arrays):
+        return _DECLINED
+    if all(a.ndim == 0 for a in arrays):
+        return _DECLINED  # scalars (a learning-rate formula): NumPy's own calls are cheaper
     shape = np.broadcast_shapes(*[a.shape for a in arrays])
     size = math.prod(shape)
-    if size < SMALL or not cjit.available():
-        return None
-    for a in arrays:
-        if type(a) is not np.ndarray or a.dtype.name not in _C_TYPE:
-            return None
-    layout = _layout(arrays, shape)
+    layout = _layout(arrays, shape) if size >= SMALL else None
     if layout is None or len(layout[0]) > MAX_DIMS:
-        return None
+        return _DECLINED
     dims, strides = layout
     if len(dims) == 1 and size >= PARALLEL_MIN and size % 4096 == 0:
         dims = [size // 4096, 4096]  # rows for the threads to share
         strides = [[s * 4096, s] for (s,) in strides]
     kinds = "".join("v" if st[-1] == 1 else "s" if st[-1] == 0 else "g" for st in strides)
-    kernel = _kernel(program, tuple(a.dtype.name for a in arrays), kinds)
+    kernel = _kernel(program, tuple(_DTYPE_NAME[a.dtype.type] for a in arrays), kinds)
     if kernel is None:
+        return _DECLINED
+    dims_array, strides_array = np.array(dims, dtype=np.int64), np.array(strides, dtype=np.int64)
+    arguments = (len(dims), cjit.address(dims_array), cjit.address(strides_array))
+    return program, kernel, arguments, shape, np.dtype(program[-1][3]), (dims_array, strides_array)
+
+
+def run(program, arrays, out=None):
+    """The program's result over NumPy `arrays` computed by a compiled kernel, or None when it is not
+    worth it or not possible here (the caller then runs the ops one by one). `out`: an array to write
+    into when it is C-contiguous with the result's shape and dtype; it may be one of `arrays` (each
+    element is read before it is written), but must not overlap one any other way.
+
+    What a call needs (kernel, merged dimensions, strides) is prepared once per program and input
+    layout, so a training step's repeated calls cost a few microseconds of Python."""
+    key = (id(program),) + tuple((a.shape, a.strides, a.dtype) if type(a) is np.ndarray else None
+                                 for a in arrays)
+    entry = _prepared.get(key)
+    if entry is None or entry[0] is not program:  # (the entry keeps its program alive: ids stay unique)
+        if len(_prepared) > 4096:
+            _prepared.clear()
+        entry = _prepared[key] = _prepare(program, arrays)
+        if entry is _DECLINED:
+            _prepared[key] = (program, None)
+    if entry[1] is None:
         return None
-    if out is None or not (type(out) is np.ndarray and out.shape == shape and out.dtype == program[-1][3]
-                           and out.flags.c_contiguous and out.flags.writeable):
-        out = np.empty(shape, dtype=program[-1][3])
-    dims_array = np.array(dims, dtype=np.int64)
-    strides_array = np.array(strides, dtype=np.int64)
-    pointers = np.array([a.ctypes.data for a in arrays], dtype=np.uintp)
-    kernel(len(dims), dims_array.ctypes.data, strides_array.ctypes.data, pointers.ctypes.data, out.ctypes.data)
+    _, kernel, arguments, shape, dtype, _ = entry
+    if not (type(out) is np.ndarray and out.shape == shape and out.dtype == dtype and out.flags.c_contiguous
+            and out.flags.writeable):
+        out = np.empty(shape, dtype=dtype)
+    kernel(*arguments, cjit.address(out), *[cjit.address(a) for a in arrays])
     return out

@@ -139,19 +139,19 @@ def _flat_pointers(*arrays):
     for a in arrays:
         if type(a) is not np.ndarray or not a.flags.c_contiguous or a.dtype != first.dtype:
             return None
-    return [a.ctypes.data for a in arrays]
+    return [cjit.address(a) for a in arrays]
 
 
 def adam(var, m, v, g, alpha, one_minus_beta_1, one_minus_beta_2, epsilon):
     """In place: m += (g - m)(1-b1); v += (g^2 - v)(1-b2); var -= (m / (sqrt(v) + eps)) alpha."""
-    dtype = var.dtype.type
-    alpha, c1, c2, eps = dtype(alpha), dtype(one_minus_beta_1), dtype(one_minus_beta_2), dtype(epsilon)
     kernel = _kernel("adam", var.dtype, ("vmvg", "TTTT")) if var.ndim else None
     if kernel is not None:
-        pointers = _flat_pointers(var, m, v, np.ascontiguousarray(g))
-        if pointers is not None:
-            kernel(*pointers, var.size, alpha, c1, c2, eps)
+        pointers = _flat_pointers(var, m, v, g if g.flags.c_contiguous else np.ascontiguousarray(g))
+        if pointers is not None:  # ctypes rounds the Python floats to the kernel's type, as NumPy does
+            kernel(*pointers, var.size, alpha, one_minus_beta_1, one_minus_beta_2, epsilon)
             return
+    dtype = var.dtype.type
+    alpha, c1, c2, eps = dtype(alpha), dtype(one_minus_beta_1), dtype(one_minus_beta_2), dtype(epsilon)
     if var.ndim == 0:
         m += (g - m) * c1
         v += (g * g - v) * c2
@@ -173,14 +173,14 @@ def adam(var, m, v, g, alpha, one_minus_beta_1, one_minus_beta_2, epsilon):
 
 def sgd_momentum(var, m, g, lr, momentum, nesterov):
     """In place: m = m*mu - g*lr; var += m (or, Nesterov, var += m*mu - g*lr)."""
-    dtype = var.dtype.type
-    lr, mu = dtype(lr), dtype(momentum)
     kernel = _kernel("momentum", var.dtype, ("vmg", "TTi")) if var.ndim else None
     if kernel is not None:
-        pointers = _flat_pointers(var, m, np.ascontiguousarray(g))
+        pointers = _flat_pointers(var, m, g if g.flags.c_contiguous else np.ascontiguousarray(g))
         if pointers is not None:
-            kernel(*pointers, var.size, lr, mu, int(bool(nesterov)))
+            kernel(*pointers, var.size, lr, momentum, int(bool(nesterov)))
             return
+    dtype = var.dtype.type
+    lr, mu = dtype(lr), dtype(momentum)
     step = g * lr
     m *= mu
     m -= step
@@ -201,5 +201,5 @@ def col2im(p, out, strides, dilations):
         return False
     n, oh, ow, kh, kw, c = p.shape
     _, h, w, _ = out.shape
-    kernel(p.ctypes.data, out.ctypes.data, n, h, w, c, oh, ow, kh, kw, *strides, *dilations)
+    kernel(cjit.address(p), cjit.address(out), n, h, w, c, oh, ow, kh, kw, *strides, *dilations)
     return True

@@ -10,7 +10,9 @@ gradient, for instance:
 
 A group grows from its last node backwards: a producer joins when its op has an exact C form for its
 dtypes and every consumer of its result is already in the group (so no intermediate is needed
-outside). Inputs of the group may broadcast against each other. Groups of one node are left alone.
+outside). Inputs of the group may broadcast against each other. Groups of one node, and groups whose
+result is known to be small (where NumPy's op-by-op calls are cheaper than a kernel call), are left
+alone.
 """
 from ...backend import elementwise
 from ...core.symbolic import OpNode
@@ -42,6 +44,8 @@ def run(graph: Graph) -> Graph:
     for root in reversed(graph.nodes):
         if id(root) not in fusable or id(root) in absorbed:
             continue
+        if _small(root.outputs[0]):
+            continue
         members = _grow(root, producer, consumers, outputs, fusable, absorbed, position)
         if len(members) < 2:
             continue
@@ -52,6 +56,17 @@ def run(graph: Graph) -> Graph:
         return graph
     nodes = [replaced.get(id(n), n) for n in graph.nodes if id(n) not in absorbed or id(n) in replaced]
     return rebuild(graph, nodes)
+
+
+def _small(t):
+    """Known to have fewer elements than a kernel call pays off for (NumPy's own calls are faster:
+    a scalar learning-rate formula, a (32, 10) logits gradient)."""
+    size = 1
+    for d in t.shape:
+        if d is None:
+            return False
+        size *= d
+    return size < elementwise.SMALL
 
 
 def _grow(root, producer, consumers, outputs, fusable, absorbed, position):

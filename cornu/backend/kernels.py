@@ -108,11 +108,90 @@ void col2im_T(const T* p, T* out, int64_t n, int64_t h, int64_t w, int64_t c, in
 """
 
 
+_MAX_POOL = """
+void max_pool_T(const T* x, T* y, int64_t n, int64_t h, int64_t w, int64_t c, int64_t oh, int64_t ow,
+                int64_t kh, int64_t kw, int64_t sh, int64_t sw) {
+    /* y[b, i, j, :] = max over the window's pixels (a NaN wins, as in NumPy). */
+    #pragma omp parallel for schedule(static) if(n * oh * ow * kh * kw * c >= PARALLEL_MIN)
+    for (int64_t b = 0; b < n; b++)
+        for (int64_t i = 0; i < oh; i++)
+            for (int64_t j = 0; j < ow; j++) {
+                T* out = y + ((b * oh + i) * ow + j) * c;
+                for (int64_t a = 0; a < kh; a++)
+                    for (int64_t e = 0; e < kw; e++) {
+                        const T* src = x + ((b * h + i * sh + a) * w + j * sw + e) * c;
+                        if (a == 0 && e == 0) { for (int64_t k = 0; k < c; k++) out[k] = src[k]; continue; }
+                        for (int64_t k = 0; k < c; k++) {
+                            T v = src[k], m = out[k];
+                            out[k] = (v > m || v != v) ? v : m;
+                        }
+                    }
+            }
+}
+
+void max_pool_grad_T(const T* x, const T* y, const T* g, T* share, T* dx, int64_t n, int64_t h, int64_t w,
+                     int64_t c, int64_t oh, int64_t ow, int64_t kh, int64_t kw, int64_t sh, int64_t sw) {
+    /* dx = col2im(mask * (g / count)), mask = (x == y) per window: each window's gradient shared
+       among the pixels that attain its maximum; the same operations, in the same order, as NumPy. */
+    const int overlap = kh > sh || kw > sw;
+    #pragma omp parallel for schedule(static) if(n * oh * ow * kh * kw * c >= PARALLEL_MIN)
+    for (int64_t b = 0; b < n; b++) {
+        const int64_t yb = b * oh * ow * c;
+        if (!overlap) {  /* each pixel in at most one window: one pass, window by window, in cache */
+            T* d = dx + b * h * w * c;
+            for (int64_t q = 0; q < h * w * c; q++) d[q] = 0;
+            for (int64_t i = 0; i < oh; i++)
+                for (int64_t j = 0; j < ow; j++) {
+                    const int64_t o = yb + (i * ow + j) * c;
+                    for (int64_t k = 0; k < c; k++) share[o + k] = 0;
+                    for (int64_t a = 0; a < kh; a++)
+                        for (int64_t e = 0; e < kw; e++) {
+                            const T* src = x + b * h * w * c + ((i * sh + a) * w + j * sw + e) * c;
+                            for (int64_t k = 0; k < c; k++) share[o + k] += (src[k] == y[o + k]) ? (T)1 : (T)0;
+                        }
+                    for (int64_t k = 0; k < c; k++) share[o + k] = g[o + k] / share[o + k];
+                    for (int64_t a = 0; a < kh; a++)
+                        for (int64_t e = 0; e < kw; e++) {
+                            const int64_t p = ((i * sh + a) * w + j * sw + e) * c;
+                            const T* src = x + b * h * w * c + p;
+                            for (int64_t k = 0; k < c; k++)
+                                d[p + k] = ((src[k] == y[o + k]) ? (T)1 : (T)0) * share[o + k];
+                        }
+                }
+            continue;
+        }
+        for (int64_t q = 0; q < oh * ow * c; q++) share[yb + q] = 0;
+        for (int64_t a = 0; a < kh; a++)
+            for (int64_t e = 0; e < kw; e++)
+                for (int64_t i = 0; i < oh; i++)
+                    for (int64_t j = 0; j < ow; j++) {
+                        const T* src = x + ((b * h + i * sh + a) * w + j * sw + e) * c;
+                        const int64_t o = yb + (i * ow + j) * c;
+                        for (int64_t k = 0; k < c; k++) share[o + k] += (src[k] == y[o + k]) ? (T)1 : (T)0;
+                    }
+        for (int64_t q = 0; q < oh * ow * c; q++) share[yb + q] = g[yb + q] / share[yb + q];
+        T* d = dx + b * h * w * c;
+        for (int64_t q = 0; q < h * w * c; q++) d[q] = 0;
+        for (int64_t a = 0; a < kh; a++)
+            for (int64_t e = 0; e < kw; e++)
+                for (int64_t i = 0; i < oh; i++)
+                    for (int64_t j = 0; j < ow; j++) {
+                        const int64_t p = ((i * sh + a) * w + j * sw + e) * c;
+                        const int64_t o = yb + (i * ow + j) * c;
+                        for (int64_t k = 0; k < c; k++)
+                            d[p + k] += ((x[b * h * w * c + p + k] == y[o + k]) ? (T)1 : (T)0) * share[o + k];
+                    }
+    }
+}
+"""
+
+
 def _updates_source():
+    """The kernels' C source: each written once over a type T, instantiated for float and double."""
     parts = [_SOURCE]
     for ctype, sqrt in (("float", "sqrtf"), ("double", "sqrt")):
-        parts.append((_UPDATES + _COL2IM).replace("_T(", f"_{ctype}(").replace("T ", f"{ctype} ")
-                     .replace("T* ", f"{ctype}* ").replace("SQRT", sqrt))
+        body = (_UPDATES + _COL2IM + _MAX_POOL).replace("_T(", f"_{ctype}(")
+        parts.append(f"#define T {ctype}\n#define SQRT {sqrt}\n{body}#undef T\n#undef SQRT\n")
     return "".join(parts)
 
 
@@ -202,4 +281,34 @@ def col2im(p, out, strides, dilations):
     n, oh, ow, kh, kw, c = p.shape
     _, h, w, _ = out.shape
     kernel(cjit.address(p), cjit.address(out), n, h, w, c, oh, ow, kh, kw, *strides, *dilations)
+    return True
+
+
+def _contiguous_same_dtype(*arrays):
+    first = arrays[0]
+    return all(type(a) is np.ndarray and a.flags.c_contiguous and a.dtype == first.dtype for a in arrays)
+
+
+def max_pool(x, y, ksize, strides):
+    """y (N, OH, OW, C) = the maximum of each KHxKW window of x (N, H, W, C) at the given strides; True
+    when the compiled kernel did it, False when the caller must."""
+    if not _contiguous_same_dtype(x, y):
+        return False
+    kernel = _kernel("max_pool", x.dtype, ("xy", "i" * 9))
+    if kernel is None:
+        return False
+    kernel(cjit.address(x), cjit.address(y), *x.shape, *y.shape[1:3], *ksize, *strides)
+    return True
+
+
+def max_pool_grad(x, y, g, dx, ksize, strides):
+    """dx = the max-pool gradient (each window's g shared among the pixels equal to its maximum y);
+    True when the compiled kernel did it, False when the caller must."""
+    if not _contiguous_same_dtype(x, y, g, dx):
+        return False
+    kernel = _kernel("max_pool_grad", x.dtype, ("xygsd", "i" * 9))
+    if kernel is None:
+        return False
+    share = np.empty_like(y)
+    kernel(*[cjit.address(a) for a in (x, y, g, share, dx)], *x.shape, *y.shape[1:3], *ksize, *strides)
     return True

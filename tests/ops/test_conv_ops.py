@@ -97,13 +97,23 @@ GRAD_CASES = {
         GradCase(lambda x, w: C.conv2d(x, w, [1, 2, 1, 1], [[0, 0], [1, 0], [0, 2], [0, 0]]), [X1, W1]),
         GradCase(lambda x, w: C.conv1d(x, w, 2, "SAME", dilations=1), [X4, W4]),
         GradCase(lambda x, w: C.conv1d(x, w, 1, "VALID", dilations=2), [X4, W4]),
-        GradCase(lambda x: C.max_pool2d(x, 3, 2, "SAME"), [XP]),
         GradCase(lambda x: C.avg_pool2d(x, 3, 2, "SAME"), [XP]),
         GradCase(lambda x: C.avg_pool2d(x, [2, 3], [1, 2], "VALID"), [XP]),
-        GradCase(lambda x: C.max_pool1d(x, 3, 2, "SAME"), [X4]),
         GradCase(lambda x: C.extract_patches(x, [1, 2, 2, 1], [1, 2, 1, 1], [1, 1, 2, 1], "SAME"), [X1]),
         # gradients are made of cornu ops, so they differentiate again (col2im's gradient is patches)
         GradCase(lambda x, w: C.conv2d(x, w, 2, "SAME") ** 2, [X1[:, :3, :3], W1], second_order=True),
+    ],
+    "max_pool": [
+        GradCase(lambda x: C.max_pool2d(x, 3, 2, "SAME"), [XP]),
+        GradCase(lambda x: C.max_pool2d(x, 2, 2, "VALID"), [rand(2, 5, 5, 3, seed=15)]),  # no overlap, crop
+        GradCase(lambda x: C.max_pool1d(x, 3, 2, "SAME"), [X4]),
+        # the gradient's own gradient (in g) makes second order work: (max pool)^2 has a Hessian
+        GradCase(lambda x: C.max_pool2d(x, 2, 1, "VALID") ** 2, [rand(1, 4, 4, 2, seed=16)], second_order=True),
+    ],
+    "max_pool_grad": [
+        GradCase(lambda x, g: C._max_pool_grad(x, C._max_pool(x, ksize=(3, 3), strides=(2, 2)), g,
+                                               ksize=(3, 3), strides=(2, 2)),
+                 [rand(1, 5, 5, 2, seed=17), rand(1, 2, 2, 2, seed=18)], wrt=(1,)),
     ],
     "col2im": [
         GradCase(lambda y, w: C.conv2d_transpose(y, w, [1, 5, 5, 2], 2, "SAME"), [Y1, WT1]),
@@ -408,3 +418,36 @@ def test_compiled_col2im_equals_numpy_col2im(monkeypatch, strides, dilations, hw
     np.testing.assert_array_equal(conv_ops._col2im.forward(np, p, out=kept, **attrs), compiled)
     monkeypatch.setattr(kernels, "_kernel", lambda *a: None)
     np.testing.assert_array_equal(compiled, conv_ops._col2im.forward(np, p, **attrs))
+
+
+@pytest.mark.parametrize("ksize, strides, hw", [((2, 2), (2, 2), (8, 9)), ((3, 3), (2, 2), (9, 9)),
+                                                ((3, 2), (1, 1), (7, 6))])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_compiled_max_pool_equals_numpy_max_pool(monkeypatch, ksize, strides, hw, dtype):
+    """Kernel and NumPy fallback agree bit for bit, with ties (integers in floats) and a NaN."""
+    from cornu.backend import cjit, kernels
+    if not cjit.available():
+        pytest.skip("no C compiler")
+    rng = np.random.default_rng(6)
+    x = rng.integers(0, 3, size=(3,) + hw + (5,)).astype(dtype)  # many ties
+    x[0, 1, 1, 0] = np.nan
+    attrs = {"ksize": ksize, "strides": strides}
+    y = C._max_pool.forward(np, x, **attrs)
+    g = rng.normal(size=y.shape).astype(dtype)
+    dx = C._max_pool_grad.forward(np, x, y, g, **attrs)
+    monkeypatch.setattr(kernels, "_kernel", lambda *a: None)
+    with np.errstate(invalid="ignore", divide="ignore"):  # the NaN window: no pixel equals its max
+        np.testing.assert_array_equal(y, C._max_pool.forward(np, x, **attrs))
+        np.testing.assert_array_equal(dx, C._max_pool_grad.forward(np, x, y, g, **attrs))
+    assert np.isnan(y[0, 0, 0, 0])
+
+
+def test_max_pool_gradient_splits_ties_and_sums_overlaps():
+    x = tf.constant(np.array([[1.0, 3.0, 3.0], [0.0, 2.0, 1.0], [3.0, 0.0, 0.0]]).reshape(1, 3, 3, 1))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = C.max_pool2d(x, 2, 1, "VALID")  # windows' maxima: 3 3 / 3 2
+    dx = tape.gradient(y, x).numpy()[0, :, :, 0]
+    # window (0,0): its 3 is at (0,1); window (0,1): 3s at (0,1) and (0,2), half each;
+    # window (1,0): its 3 is at (2,0); window (1,1): its 2 at (1,1)
+    np.testing.assert_array_equal(dx, [[0, 1.5, 0.5], [0, 1, 0], [1, 0, 0]])

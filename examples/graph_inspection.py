@@ -3,8 +3,8 @@
     python examples/graph_inspection.py [OUTPUT_DIR]
 
 prints the forward graph of the model, then the graph of one training step (forward pass, the
-backward pass that GradientTape adds, marked `# backward`, and the in-place variable updates), and
-writes the step's Graphviz DOT file to OUTPUT_DIR (default: the current directory). With Graphviz
+backward pass that GradientTape adds, marked `# backward`, and the in-place variable updates), the
+same step after the optimization passes (folded, simplified, fused: what actually runs), and writes the step's Graphviz DOT file to OUTPUT_DIR (default: the current directory). With Graphviz
 installed (`apt-get install graphviz`) it also renders it to SVG; without it, run
 `dot -Tsvg train_step.dot -o train_step.svg` anywhere Graphviz is.
 """
@@ -13,6 +13,7 @@ import shutil
 import sys
 
 import cornu as tf
+from cornu.graph.passes import optimize
 
 w = tf.Variable([[0.5], [-0.25]], name="w")
 b = tf.Variable([0.0], name="b")
@@ -43,6 +44,13 @@ def main(out_dir="."):
     step = train_step.get_concrete_function(x, y)
     print("One training step (forward, backward, updates):")
     print(step.graph)
+    print()
+    print("The same step after the optimization passes (what the executor runs):")
+    print(optimize(step.graph))
+    print()
+    big = tf.random.normal((4096, 2))
+    print("On a batch of 4096 rows, elementwise chains are fused into compiled kernels:")
+    print(optimize(train_step.get_concrete_function(big, tf.zeros((4096, 1))).graph))
     print()
 
     os.makedirs(out_dir, exist_ok=True)

@@ -150,26 +150,27 @@ def _num_elements(shape):
 
 @defop("reshape", _reshape_shape, writes_out="separate")
 def _reshape(xp, x, shape, out=None):
-    if x.flags.c_contiguous or x.size == 0:
-        return x.reshape(shape)  # a view
+    target = _resolve(shape, x.size)
+    if x.flags.c_contiguous or target is None:
+        return x.reshape(shape)  # a view (or NumPy's error for a shape that does not fit)
     # The copy a strided view needs (im2col): into an array of its own, which the graph executor
     # keeps and offers back as `out` on the next step.
-    target = _resolve(shape, x.size)
     if not _backend.fits(out, target, x.dtype):
-        out = xp.empty(x.reshape(shape).shape if -1 in target else target, dtype=x.dtype)
+        out = xp.empty(target, dtype=x.dtype)
     xp.copyto(out.reshape(x.shape), x)
     return out
 
 
 def _resolve(shape, size):
-    """shape with its -1 (if any) replaced by what the size implies."""
-    if -1 not in shape:
-        return tuple(shape)
+    """shape with its -1 (if any) replaced by what the size implies; None if it does not fit size."""
     known = 1
     for d in shape:
         if d != -1:
             known *= d
-    return tuple(size // known if d == -1 else d for d in shape) if known else tuple(shape)
+    if shape.count(-1) > 1 or (-1 in shape and (known == 0 or size % known)) or \
+            (-1 not in shape and known != size):
+        return None
+    return tuple(size // known if d == -1 else d for d in shape)
 
 
 @_reshape.defgrad

@@ -1,5 +1,5 @@
-"""Running a graph: the nodes become a flat schedule of (forward, input slots, attrs, output slots)
-built once, so each run is one Python loop with no dictionary lookups per tensor.
+"""Running a graph: the nodes become a flat schedule of (forward, input slots, attrs, output slots),
+built once and generated as one straight-line Python function (`Plan.compile`), so a step costs a call.
 
 Buffer planning: ops that can write into a given array (`Op.writes_out`) get one, chosen at run time:
 - in place: an elementwise op ("may_alias") may overwrite an input array that this step is the last
@@ -49,7 +49,6 @@ class Plan:
                 n += 1
             self.steps.append((node.op.forward, tuple(args), node.attrs, tuple(outs),
                                node.op.num_outputs == 1, node))
-        self.size = n
         self._plan_frees(graph, fetches, slots)
         self._plan_buffers()
         self.fetches = []
@@ -133,7 +132,9 @@ class Plan:
             if mode is not None:
                 call = f"into({i}, {f}, xp, [{inputs}], {bind('A', i, attrs)}, {bind('D', i, donors)}, buffers)"
             else:
-                call = f"{f}(xp{', ' if inputs else ''}{inputs}{f', **{bind(chr(65), i, attrs)}' if attrs else ''})"
+                positional = f", {inputs}" if inputs else ""
+                keywords = f", **{bind('A', i, attrs)}" if attrs else ""
+                call = f"{f}(xp{positional}{keywords})"
             targets = f"s{outs[0]}" if single else "".join(f"s{o}, " for o in outs) or "_"
             self._line_step[len(lines) + 1] = i
             lines.append(f"    {targets} = {call}")

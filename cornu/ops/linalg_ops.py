@@ -25,13 +25,11 @@ def _matmul_shape(a, b, transpose_a=False, transpose_b=False):
 @defop("matmul", _matmul_shape, writes_out="separate")
 def _matmul(xp, a, b, transpose_a=False, transpose_b=False, out=None):
     if transpose_a:
-        a = _mt(xp, a)
-        if a.size <= b.size:  # BLAS is up to 2.4x slower on a transposed view when K is small
-            a = xp.ascontiguousarray(a)  # (e.g. conv backward (73728, 64) @ (64, 288)); a small copy
+        a = _mt(xp, a)  # a transposed view: BLAS reads it as is (copying it measured 1.4-8x slower)
     if transpose_b:
         b = _mt(xp, b)
-        if b.size <= a.size:
-            b = xp.ascontiguousarray(b)
+        if b.size * 8 <= a.size:  # a small transposed right operand (the filter in a conv backward):
+            b = xp.ascontiguousarray(b)  # a cheap copy, as fast or faster
     if out is not None and a.ndim == b.ndim == 2 and a.dtype == b.dtype and \
             backend.fits(out, (a.shape[0], b.shape[1]), a.dtype):
         return xp.matmul(a, b, out=out)  # a buffer kept from the previous step (graph executor)

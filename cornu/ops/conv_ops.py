@@ -26,7 +26,7 @@ from ..core.registry import Spec, defop
 from ..core.tensor import Tensor, wrap
 from ._rules import static_int_list, to_tensor
 from .array_ops import _expand_dims, _getitem, _pad, _reshape, _squeeze
-from .linalg_ops import _matmul
+from .linalg_ops import _matmul, _mt
 from .math_ops import _cast, _divide, _equal
 from .reduce_ops import _reduce_mean, _reduce_sum
 
@@ -87,11 +87,16 @@ def _col2im_shape(p, input_hw, strides, dilations):
 @defop("col2im", _col2im_shape, writes_out="separate")
 def _col2im(xp, p, input_hw, strides, dilations, out=None):
     """Adjoint of extract_patches: out[n, i*sh + a*dh, j*sw + b*dw, c] += p[n, i, j, a, b, c]."""
-    n, oh, ow, kh, kw, c = p.shape
-    (sh, sw), (dh, dw) = strides, dilations
-    shape = (n,) + tuple(input_hw) + (c,)
+    shape = (p.shape[0],) + tuple(input_hw) + (p.shape[5],)
     if not backend.fits(out, shape, p.dtype):  # else a buffer kept from the previous step (graph executor)
         out = xp.empty(shape, dtype=p.dtype)
+    return _col2im_into(xp, p, strides, dilations, out)
+
+
+def _col2im_into(xp, p, strides, dilations, out):
+    """col2im of patches p written into out (N, H, W, C), a C-contiguous array of the right shape."""
+    n, oh, ow, kh, kw, c = p.shape
+    (sh, sw), (dh, dw) = strides, dilations
     if xp is backend.numpy and out.size and kernels.col2im(p, out, strides, dilations):
         return out
     out.fill(0)
@@ -119,6 +124,40 @@ def _(ctx, g):
     p = ctx.inputs[0]
     return _extract_patches(g, ksize=tuple(p._value.shape[3:5]), strides=ctx.attrs["strides"],
                             dilations=ctx.attrs["dilations"])
+
+
+# -- the convolution's input gradient, fused (made by the graph fusion pass, never called by users) -------
+# Images per chunk: enough for BLAS to be efficient, few enough that a chunk's patch gradients (about
+# 0.7 MB per 24x24x(3x3x32) image) stay in cache between the product that writes them and col2im.
+_PATCH_CHUNK_BYTES = 4 << 20
+
+
+def _matmul_col2im_shape(a, b, patch_shape, input_hw, strides, dilations):
+    return Spec((patch_shape[0],) + tuple(input_hw) + (patch_shape[-1],), a.dtype)
+
+
+@defop("matmul_col2im", _matmul_col2im_shape, differentiable=False, writes_out="separate")
+def _matmul_col2im(xp, a, b, patch_shape, input_hw, strides, dilations, out=None):
+    """col2im(reshape(a @ b^T, patch_shape)): a convolution's input gradient (a = the output gradient
+    as rows, b = the filter as (KH*KW*C, F)) computed a few images at a time, so the 85 MB of patch
+    gradients of a CNN step never leave the cache (the fusion pass makes it after autodiff)."""
+    n = patch_shape[0]
+    shape = (n,) + tuple(input_hw) + (patch_shape[-1],)
+    if not backend.fits(out, shape, a.dtype):
+        out = xp.empty(shape, dtype=a.dtype)
+    if n == 0:
+        return out
+    rows = a.shape[0] // n
+    bt = xp.ascontiguousarray(_mt(xp, b))
+    chunk = max(1, min(n, _PATCH_CHUNK_BYTES // max(rows * bt.shape[1] * a.dtype.itemsize, 1)))
+    scratch = xp.empty((chunk * rows, bt.shape[1]), dtype=a.dtype)
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        part = scratch[:(stop - start) * rows]
+        xp.matmul(a[start * rows:stop * rows], bt, out=part)
+        _col2im_into(xp, part.reshape((stop - start,) + tuple(patch_shape[1:])), strides, dilations,
+                     out[start:stop])
+    return out
 
 
 # -- max pooling: a fused primitive (the composition's mask, count and col2im took 15 ms per CNN step) ----
@@ -160,8 +199,8 @@ def _max_pool_grad(xp, x, y, g, ksize, strides, out=None):
     mask = (_window_view(xp, x, ksize, strides, (1, 1), y.shape[1:3]) == y[:, :, :, None, None, :])
     mask = mask.astype(g.dtype)
     share = g / mask.sum(axis=(3, 4))
-    return _col2im.forward(xp, mask * share[:, :, :, None, None, :], input_hw=tuple(x.shape[1:3]),
-                           strides=tuple(strides), dilations=(1, 1))
+    return _col2im_into(xp, mask * share[:, :, :, None, None, :], tuple(strides), (1, 1),
+                        xp.empty(x.shape, dtype=g.dtype))
 
 
 @_max_pool_grad.defgrad

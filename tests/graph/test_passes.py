@@ -553,3 +553,27 @@ def test_fusion_of_a_bias_add_without_activation():
 
     result = check_pass(fusion.run, f, tf.constant(np.ones((4, 2), "float32")), exact=False)
     assert [n.op.name for n in result.after.nodes].count("fused_dense") == 1
+
+
+def test_fusion_of_a_convolution_input_gradient():
+    """matmul(dy, w^T) -> reshape -> col2im (conv2d's input gradient) becomes matmul_col2im, and the
+    chunked product gives the same gradients, for chunks of one image and of several."""
+    from cornu.graph.passes import fusion
+    from cornu.ops import conv_ops
+    w = tf.Variable(np.random.default_rng(0).normal(size=(3, 3, 4, 5)).astype("float32"))
+
+    def f(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = tf.reduce_sum(tf.nn.conv2d(x, w, 1, "VALID") ** 2)
+        return tape.gradient(loss, [x, w])
+
+    x = tf.constant(np.random.default_rng(1).normal(size=(6, 9, 8, 4)).astype("float32"))
+    for chunk_bytes in (1, conv_ops._PATCH_CHUNK_BYTES):
+        conv_ops._PATCH_CHUNK_BYTES, saved = chunk_bytes, conv_ops._PATCH_CHUNK_BYTES
+        try:
+            result = check_pass(fusion.run, f, x, exact=False, rtol=1e-5, atol=1e-5)
+        finally:
+            conv_ops._PATCH_CHUNK_BYTES = saved
+        counts = op_counts(result.after)
+        assert counts["matmul_col2im"] == 1 and counts["col2im"] == 0

@@ -451,3 +451,22 @@ def test_max_pool_gradient_splits_ties_and_sums_overlaps():
     # window (0,0): its 3 is at (0,1); window (0,1): 3s at (0,1) and (0,2), half each;
     # window (1,0): its 3 is at (2,0); window (1,1): its 2 at (1,1)
     np.testing.assert_array_equal(dx, [[0, 1.5, 0.5], [0, 1, 0], [1, 0, 0]])
+
+
+def _matmul_col2im_case():
+    from cornu.core.registry import apply
+    a = tf.constant(rand(2 * 3 * 4, 5, seed=30))            # output gradients of 2 images, 3x4 positions
+    b = tf.constant(rand(2 * 2 * 3, 5, seed=31))            # a 2x2 filter over 3 channels, 5 filters
+    return apply(C._matmul_col2im, (a, b), {"patch_shape": (2, 3, 4, 2, 2, 3), "input_hw": (4, 5),
+                                            "strides": (1, 1), "dilations": (1, 1)})
+
+
+SHAPE_CASES = {"matmul_col2im": [_matmul_col2im_case]}
+
+
+def test_matmul_col2im_equals_col2im_of_the_product(monkeypatch):
+    a, b = rand(2 * 3 * 4, 5, seed=30), rand(2 * 2 * 3, 5, seed=31)
+    expected = C._col2im.forward(np, (a @ b.T).reshape(2, 3, 4, 2, 2, 3), input_hw=(4, 5), strides=(1, 1),
+                                 dilations=(1, 1))
+    monkeypatch.setattr(C, "_PATCH_CHUNK_BYTES", 1)  # one image per chunk
+    np.testing.assert_allclose(_matmul_col2im_case().numpy(), expected, rtol=1e-12)

@@ -1,14 +1,13 @@
-"""Fused kernels for elementwise work that NumPy would do in many passes (DESIGN principle 4): the
-optimizers' updates.
+"""Fused kernels for work that NumPy would do in many passes (DESIGN principle 4): the optimizers'
+updates, the im2col adjoint (col2im) and max pooling with its gradient.
 
-Each update has a C kernel (built by `cjit`, one vectorized pass, multi-threaded for large arrays) and
-a NumPy version that performs the same IEEE operations in the same order with one scratch array, so
-the two give bit-identical results (tested) and a machine without a C compiler trains the same model.
-Measured on a 2-core machine: the Adam update over 401k float32 weights takes 0.07 ms in C (0.13 ms on
-one thread) against 0.5 ms in NumPy.
-
-The im2col adjoint (col2im) is here too: NumPy's version is KH*KW strided adds over the whole batch;
-the kernel sums each image's patches into its output while it is in cache (28 ms -> ~6 ms per CNN step).
+Each has a C kernel (built by `cjit`: one vectorized pass, split across OpenMP threads for large
+arrays) and a NumPy version performing the same IEEE operations in the same order, so the two give
+bit-identical results (tested) and a machine without a C compiler trains the same model. Measured on
+a 2-core machine: the Adam update over 401k float32 weights takes 0.13 ms in C against 0.5 ms in
+NumPy; col2im of a CNN step's 85 MB of patch gradients 11 ms against 28 ms (NumPy's KH*KW strided adds
+over the whole batch; the kernel sums each image's patches while its output is in cache); max
+pooling's forward and gradient 5.5 ms against 15 ms.
 
 Callers decide whether in-place is safe (see `exclusive`).
 """

@@ -17,6 +17,7 @@ With no compiler, or with CORNU_JIT=0, `library` returns None and callers use Nu
 import ctypes
 import hashlib
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -61,20 +62,21 @@ def _compiler():
 
 
 def _compile(compiler, flags, source, target):
-    """Compile `source` into the library `target` (atomically); True on success."""
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=os.path.dirname(target)) as work:
-        c_file, so_file = os.path.join(work, "kernel.c"), os.path.join(work, "kernel.so")
-        with open(c_file, "w") as f:
-            f.write(source)
-        try:
+    """Compile `source` into the library `target` (atomically); True on success, False when the
+    compiler fails or the cache folder cannot be written (then kernels are simply not used)."""
+    try:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=os.path.dirname(target)) as work:
+            c_file, so_file = os.path.join(work, "kernel.c"), os.path.join(work, "kernel.so")
+            with open(c_file, "w") as f:
+                f.write(source)
             done = subprocess.run([compiler, *flags, c_file, "-o", so_file, "-lm"],
                                   capture_output=True, timeout=120)
-        except (OSError, subprocess.SubprocessError):
-            return False
-        if done.returncode != 0 or not os.path.exists(so_file):
-            return False
-        os.replace(so_file, target)  # atomic: another process never loads a half-written library
+            if done.returncode != 0 or not os.path.exists(so_file):
+                return False
+            os.replace(so_file, target)  # atomic: another process never loads a half-written library
+    except (OSError, subprocess.SubprocessError):
+        return False
     return True
 
 
@@ -94,8 +96,24 @@ def _choose_flags():
 
 
 def _target(source, compiler, flags):
-    key = hashlib.sha256("\0".join([source, compiler, *flags, sys.platform]).encode()).hexdigest()[:24]
-    return os.path.join(cache_dir(), f"cornu_{key}.so")
+    key = "\0".join([source, compiler, *flags, sys.platform, _cpu()])
+    return os.path.join(cache_dir(), f"cornu_{hashlib.sha256(key.encode()).hexdigest()[:24]}.so")
+
+
+def _cpu():
+    """What identifies this CPU's instruction set (libraries are built with -march=native, so a cache
+    folder shared by machines with different CPUs must keep one library per CPU)."""
+    if "cpu" not in _state:
+        lines = []
+        try:
+            with open("/proc/cpuinfo") as f:
+                for line in f:
+                    if line.startswith(("model name", "flags", "Features", "CPU part")) and line not in lines:
+                        lines.append(line)
+        except OSError:
+            pass
+        _state["cpu"] = "".join(lines) or platform.machine()
+    return _state["cpu"]
 
 
 def available():

@@ -65,3 +65,11 @@ def test_cache_folder_follows_cornu_home(monkeypatch, tmp_path):
     monkeypatch.delenv("CORNU_KERNEL_CACHE", raising=False)
     monkeypatch.setenv("CORNU_HOME", str(tmp_path))
     assert cjit.cache_dir() == os.path.join(str(tmp_path), "kernels")
+
+
+def test_an_unwritable_cache_folder_means_no_kernels(fresh_jit, monkeypatch, tmp_path):
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("CORNU_KERNEL_CACHE", str(blocker / "kernels"))  # under a file: cannot be made
+    assert not cjit.available()
+    assert cjit.library(SOURCE) is None

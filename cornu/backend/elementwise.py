@@ -29,11 +29,7 @@ SMALL = 1 << 12  # below this many elements the ctypes call costs more than it s
 PARALLEL_MIN = 1 << 21  # as for the optimizer kernels (kernels.PARALLEL_MIN)
 
 
-def _sqrt(args, types):
-    return f"{'sqrtf' if types[0] == 'float32' else 'sqrt'}({args[0]})"
-
-
-# op name -> (operand dtype rule, C expression over operand names)
+# op name -> C expression over the operand names {0}, {1}, {2} (sqrt and cast depend on the types)
 _ARITH = {"add": "{0} + {1}", "subtract": "{0} - {1}", "multiply": "{0} * {1}", "divide": "{0} / {1}",
           # NumPy's maximum/minimum/relu: a NaN wins (C's comparison alone would drop it), and of two
           # equal values (0.0 and -0.0) the second is returned
@@ -44,9 +40,9 @@ _COMPARE = {"greater": "{0} > {1}", "greater_equal": "{0} >= {1}", "less": "{0} 
             "less_equal": "{0} <= {1}", "equal": "{0} == {1}", "not_equal": "{0} != {1}"}
 _LOGICAL = {"logical_and": "{0} && {1}", "logical_or": "{0} || {1}", "logical_xor": "{0} != {1}",
             "logical_not": "!{0}"}
+_EXPRESSION = {**_ARITH, **_UNARY_FLOAT, **_COMPARE, **_LOGICAL, "select": "{0} ? {1} : {2}"}
 
-SUPPORTED = frozenset(_ARITH) | frozenset(_UNARY_FLOAT) | frozenset(_COMPARE) | frozenset(_LOGICAL) | \
-    {"sqrt", "select", "cast"}
+SUPPORTED = frozenset(_EXPRESSION) | {"sqrt", "cast"}
 
 
 def supports(op_name, operand_dtypes, result_dtype):
@@ -69,19 +65,11 @@ def supports(op_name, operand_dtypes, result_dtype):
     return len(types) == 1  # cast among float32, float64, bool
 
 
-def _expression(name, attrs, args, types, result):
-    if name in _ARITH:
-        return _ARITH[name].format(*args)
-    if name in _UNARY_FLOAT:
-        return _UNARY_FLOAT[name].format(*args)
+def _expression(name, args, types, result):
+    if name in _EXPRESSION:
+        return _EXPRESSION[name].format(*args)
     if name == "sqrt":
-        return _sqrt(args, types)
-    if name in _COMPARE:
-        return _COMPARE[name].format(*args)
-    if name in _LOGICAL:
-        return _LOGICAL[name].format(*args)
-    if name == "select":
-        return "{0} ? {1} : {2}".format(*args)
+        return f"{'sqrtf' if types[0] == 'float32' else 'sqrt'}({args[0]})"
     if result == "bool":  # cast
         return f"{args[0]} != 0"
     return f"({_REG_TYPE[result]}){args[0]}"
@@ -109,11 +97,11 @@ def _source(program, input_dtypes, kinds):
             loads.append(f"            const {_REG_TYPE[dtype]} a{k} = x{k}[{index}];")
     values = [f"a{k}" for k in range(n)]
     body = []
-    for j, (name, refs, attrs, result) in enumerate(program):
+    for j, (name, refs, _, result) in enumerate(program):
         args = [values[r] if r >= 0 else f"t{-r - 1}" for r in refs]
         types = [input_dtypes[r] if r >= 0 else program[-r - 1][3] for r in refs]
         body.append(f"            const {_REG_TYPE[result]} t{j} = "
-                    f"({_REG_TYPE[result]})({_expression(name, dict(attrs), args, types, result)});")
+                    f"({_REG_TYPE[result]})({_expression(name, args, types, result)});")
     offsets = ", ".join(f"off{k} = 0" for k in range(n))
     pointer_params = ", ".join(f"char* p{k}" for k in range(n))
     pointer_names = ", ".join(f"p{k}" for k in range(n))

@@ -1,4 +1,4 @@
-"""Fused optimizer updates: the formulas, in-place safety, and the Numba kernels against NumPy."""
+"""Fused optimizer updates: the formulas, in-place safety, and the compiled kernels against NumPy."""
 
 import numpy as np
 import pytest

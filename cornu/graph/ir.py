@@ -108,6 +108,10 @@ class Graph:
         """Append `op` applied to `inputs` (symbolic, constant or Variable); returns its outputs."""
         from ..core import tape as _tape
         from ..ops.state_ops import read_variable_op
+        from .rewrites import rewrite
+        fused = rewrite(op, inputs, attrs, self)
+        if fused is not None:
+            return self.add(*fused)
         if op is read_variable_op:
             ins = tuple(inputs)  # the Variable itself: read by reference when the graph runs
         else:  # every other use of a variable goes through a read, so gradients and assigns line up

@@ -6,7 +6,7 @@ small or oddly laid out arrays) it runs the chain's own ops one by one, which is
 its kernels are tested against.
 """
 from .. import backend
-from ..backend import dtypes, elementwise
+from ..backend import dtypes, elementwise, kernels
 from ..core.registry import REGISTRY, Spec, defop
 from ._rules import broadcast_shapes
 
@@ -35,3 +35,25 @@ def fused_elementwise_op(xp, *inputs, program, out=None):
         if result is not None:
             return result
     return evaluate(xp, program, inputs)
+
+
+def _assign_shape(*inputs, program, variable):
+    return Spec(tuple(variable.shape), variable.dtype)
+
+
+@defop("fused_assign", _assign_shape, differentiable=False, stateful=True)
+def fused_assign_op(xp, *inputs, program, variable):
+    """variable = program(*inputs, variable's value): an update such as `v - lr * g` (made by the pass
+    `graph/passes/update_fusion.py` from an assign_sub/assign_add and the work that computes its
+    delta) in one pass, written into the variable's own array when nobody else holds it."""
+    value = variable._value
+    arrays = inputs + (value,)
+    result = None
+    if xp is backend.numpy:
+        # in place only when the array is the variable's alone (+2: `value` and `arrays` here)
+        out = value if kernels.exclusive(value, extra_references=2) else None
+        result = elementwise.run(program, arrays, out=out)
+    if result is None:
+        result = evaluate(xp, program, arrays)
+    variable._value = result
+    return result

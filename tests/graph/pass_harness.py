@@ -15,7 +15,8 @@ structures such as Keras's `(x, y)` batches, Python values). The pass runs on th
    list, and each node's op, inputs, attrs and outputs), the result is a Graph with the same
    placeholders in order, it compiles into an `executor.Plan` (every input produced before it is
    used), and its effectful stateful nodes (writes, random draws; not reads) are the same ops on the
-   same Variables in the same order (`check_effects=False` for a pass that legitimately fuses them);
+   same Variables in the same order (a `fused_assign` counts as the assign it ends with;
+   `check_effects=False` for a pass that legitimately fuses writes);
 2. both graphs run through `executor.Plan`, each from the same start: the variables the graph
    touches restored to their values before the check, and the random streams reseeded with
    `cornu.random.set_seed(seed)`. Each runs `steps` times on the example inputs and then once on each
@@ -134,10 +135,20 @@ def _same_objects(a, b):
     return len(a) == len(b) and all(x is y for x, y in zip(a, b))
 
 
+# A fused_assign is the assign whose `value - delta` / `value + delta` ends its program (update_fusion).
+_FUSED_ASSIGN = {"subtract": "assign_sub_variable", "add": "assign_add_variable"}
+
+
 def _effects(graph):
     """Writes and random draws in order, each as (op name, the Variables it touches)."""
-    return [(n.op.name, tuple(v.name for v in _variables_in((n.inputs, n.attrs))))
+    return [(effect_name(n), tuple(v.name for v in _variables_in((n.inputs, n.attrs))))
             for n in graph.nodes if n.op.stateful and n.op.name != "read_variable"]
+
+
+def effect_name(node):
+    if node.op.name == "fused_assign":
+        return _FUSED_ASSIGN[node.attrs["program"][-1][0]]
+    return node.op.name
 
 
 def _variables_in(value):

@@ -24,3 +24,19 @@ def test_fused_elementwise_equals_its_ops():
     out = _case()
     assert out.dtype == tf.float32 and out.shape == (2, 3)
     np.testing.assert_array_equal(out.numpy(), expected)
+
+
+def _assign_case():
+    from cornu.ops.elementwise_ops import fused_assign_op
+    v = tf.Variable(np.ones((2, 3), "float32"))
+    program = (("multiply", (0, 1), (), "float32"), ("subtract", (2, -1), (), "float32"))
+    return apply(fused_assign_op, (tf.constant(0.5), tf.constant(np.full((2, 3), 2.0, "float32"))),
+                 {"program": program, "variable": v})
+
+
+SHAPE_CASES["fused_assign"] = [_assign_case]
+
+
+def test_fused_assign_updates_the_variable():
+    out = _assign_case()
+    np.testing.assert_array_equal(out.numpy(), np.zeros((2, 3), "float32"))  # 1 - 0.5 * 2

@@ -32,7 +32,8 @@ def rebuild(graph, nodes, outputs=None):
 
 # The standard passes, in order: fold constants (so simplification sees them), simplify, merge what
 # became identical, drop what no output needs, then fuse known patterns in what is left, then fuse the
-# remaining elementwise chains.
-from . import constant_folding, simplify, cse, dce, fusion, elementwise_fusion  # noqa: E402
+# remaining elementwise chains, then the variable updates with the chains that compute them.
+from . import constant_folding, simplify, cse, dce, fusion, elementwise_fusion, update_fusion  # noqa: E402
 
-PIPELINE += [constant_folding.run, simplify.run, cse.run, dce.run, fusion.run, elementwise_fusion.run]
+PIPELINE += [constant_folding.run, simplify.run, cse.run, dce.run, fusion.run, elementwise_fusion.run,
+             update_fusion.run]

@@ -21,7 +21,8 @@ from ._rewrite import is_pure, is_symbolic
 from . import rebuild
 
 
-def _fusable(node):
+def fusable(node):
+    """An op with an exact C form for its dtypes, pure, with one output."""
     if len(node.outputs) != 1 or not is_pure(node) or node.op.name not in elementwise.SUPPORTED:
         return False
     operand_types = [x.dtype.name for x in node.inputs]
@@ -37,20 +38,20 @@ def run(graph: Graph) -> Graph:
                 consumers.setdefault(id(x), set()).add(id(node))
     outputs = {id(t) for t in graph.outputs if is_symbolic(t)}
     producer = {id(t): node for node in graph.nodes for t in node.outputs}
-    fusable = {id(node) for node in graph.nodes if _fusable(node)}
+    candidates = {id(node) for node in graph.nodes if fusable(node)}
     position = {id(node): i for i, node in enumerate(graph.nodes)}
 
     replaced, absorbed = {}, set()
     for root in reversed(graph.nodes):
-        if id(root) not in fusable or id(root) in absorbed:
+        if id(root) not in candidates or id(root) in absorbed:
             continue
-        if _small(root.outputs[0]):
+        if small(root.outputs[0]):
             continue
-        members = _grow(root, producer, consumers, outputs, fusable, absorbed, position)
+        members = _grow(root, producer, consumers, outputs, candidates, absorbed, position)
         if len(members) < 2:
             continue
         absorbed.update(id(m) for m in members)
-        new = _fused_node(root, members, fused_elementwise_op)
+        new = fused_node(root, members, fused_elementwise_op)
         replaced[id(root)] = new
     if not replaced:
         return graph
@@ -58,7 +59,7 @@ def run(graph: Graph) -> Graph:
     return rebuild(graph, nodes)
 
 
-def _small(t):
+def small(t):
     """Known to have fewer elements than a kernel call pays off for (NumPy's own calls are faster:
     a scalar learning-rate formula, a (32, 10) logits gradient)."""
     size = 1
@@ -69,7 +70,7 @@ def _small(t):
     return size < elementwise.SMALL
 
 
-def _grow(root, producer, consumers, outputs, fusable, absorbed, position):
+def _grow(root, producer, consumers, outputs, candidates, absorbed, position):
     """The nodes of the group ending at root, in graph order (root last)."""
     members = {id(root): root}
     grew = True
@@ -78,7 +79,7 @@ def _grow(root, producer, consumers, outputs, fusable, absorbed, position):
         for node in list(members.values()):
             for x in node.inputs:
                 p = producer.get(id(x)) if is_symbolic(x) else None
-                if p is None or id(p) in members or id(p) not in fusable or id(p) in absorbed:
+                if p is None or id(p) in members or id(p) not in candidates or id(p) in absorbed:
                     continue
                 if id(x) in outputs or not consumers.get(id(x), set()) <= members.keys():
                     continue
@@ -87,7 +88,7 @@ def _grow(root, producer, consumers, outputs, fusable, absorbed, position):
     return sorted(members.values(), key=lambda n: position[id(n)])
 
 
-def _fused_node(root, members, op):
+def fused_node(root, members, op):
     """One fused_elementwise node computing root's output from the group's outside inputs."""
     inputs, input_index, result_index, program = [], {}, {}, []
     for node in members:

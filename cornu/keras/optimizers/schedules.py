@@ -56,29 +56,35 @@ def _check_positive(value, name):
         raise ValueError(f"Argument `{name}` must be > 0. Received: {name}={value}")
 
 
-class ExponentialDecay(LearningRateSchedule):
-    """`initial_learning_rate * decay_rate ** (step / decay_steps)`; with `staircase=True` the exponent
-    is floored, so the rate drops in steps."""
+class _StepDecay(LearningRateSchedule):
+    """What ExponentialDecay and InverseTimeDecay share: their arguments and the progress
+    `step / decay_steps`, floored with `staircase=True`."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
-                 name="ExponentialDecay"):
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
         _check_positive(decay_steps, "decay_steps")
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.decay_rate = decay_rate
         self.staircase = staircase
-        self.name = name
+        self.name = name or type(self).__name__
 
-    def __call__(self, step):
+    def _rate_and_progress(self, step):
         lr = _float(self.initial_learning_rate)
         p = _step(step, lr.dtype) / float(self.decay_steps)
-        if self.staircase:
-            p = M.floor(p)
-        return lr * M.pow(M.cast(convert_to_tensor(float(self.decay_rate)), lr.dtype), p)
+        return lr, (M.floor(p) if self.staircase else p)
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
                 "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_StepDecay):
+    """`initial_learning_rate * decay_rate ** (step / decay_steps)`; with `staircase=True` the exponent
+    is floored, so the rate drops in steps."""
+
+    def __call__(self, step):
+        lr, p = self._rate_and_progress(step)
+        return lr * M.pow(M.cast(convert_to_tensor(float(self.decay_rate)), lr.dtype), p)
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -146,29 +152,13 @@ class PolynomialDecay(LearningRateSchedule):
                 "name": self.name}
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_StepDecay):
     """`initial_learning_rate / (1 + decay_rate * step / decay_steps)` (the quotient floored with
     `staircase=True`)."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
-                 name="InverseTimeDecay"):
-        _check_positive(decay_steps, "decay_steps")
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-
     def __call__(self, step):
-        lr = _float(self.initial_learning_rate)
-        p = _step(step, lr.dtype) / float(self.decay_steps)
-        if self.staircase:
-            p = M.floor(p)
+        lr, p = self._rate_and_progress(step)
         return lr / (1.0 + p * float(self.decay_rate))
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
 
 
 class CosineDecay(LearningRateSchedule):

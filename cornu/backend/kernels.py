@@ -197,15 +197,17 @@ def _updates_source():
 _kernels = {}
 
 
-def _kernel(name, dtype, scalars):
-    """The C function `name`_<ctype> for arrays of `dtype`, or None (no compiler, other dtypes)."""
+def _kernel(name, dtype, pointers, scalars):
+    """The C function `name`_<ctype> for arrays of `dtype`, or None (no compiler, other dtypes). Its
+    arguments: `pointers` array pointers, then an int64 count, then `scalars`, one letter each:
+    "T" the arrays' type, "i" int64."""
     key = (name, dtype)
     if key not in _kernels:
         ctype = cjit.CTYPE_OF.get(dtype.name)
         fn = None
         if ctype is not None:
-            argtypes = [cjit.POINTER] * (len(scalars[0])) + [cjit.INT64] + \
-                [ctype[1] if s == "T" else cjit.INT64 for s in scalars[1]]
+            argtypes = [cjit.POINTER] * pointers + [cjit.INT64] + \
+                [ctype[1] if s == "T" else cjit.INT64 for s in scalars]
             fn = cjit.function(_updates_source(), f"{name}_{ctype[0]}", argtypes)
         _kernels[key] = fn
     return _kernels[key]
@@ -222,7 +224,7 @@ def _flat_pointers(*arrays):
 
 def adam(var, m, v, g, alpha, one_minus_beta_1, one_minus_beta_2, epsilon):
     """In place: m += (g - m)(1-b1); v += (g^2 - v)(1-b2); var -= (m / (sqrt(v) + eps)) alpha."""
-    kernel = _kernel("adam", var.dtype, ("vmvg", "TTTT")) if var.ndim else None
+    kernel = _kernel("adam", var.dtype, 4, "TTTT") if var.ndim else None
     if kernel is not None:
         pointers = _flat_pointers(var, m, v, g if g.flags.c_contiguous else np.ascontiguousarray(g))
         if pointers is not None:  # ctypes rounds the Python floats to the kernel's type, as NumPy does
@@ -251,7 +253,7 @@ def adam(var, m, v, g, alpha, one_minus_beta_1, one_minus_beta_2, epsilon):
 
 def sgd_momentum(var, m, g, lr, momentum, nesterov):
     """In place: m = m*mu - g*lr; var += m (or, Nesterov, var += m*mu - g*lr)."""
-    kernel = _kernel("momentum", var.dtype, ("vmg", "TTi")) if var.ndim else None
+    kernel = _kernel("momentum", var.dtype, 3, "TTi") if var.ndim else None
     if kernel is not None:
         pointers = _flat_pointers(var, m, g if g.flags.c_contiguous else np.ascontiguousarray(g))
         if pointers is not None:
@@ -274,7 +276,7 @@ def col2im(p, out, strides, dilations):
     caller must (no compiler, other dtypes or layouts)."""
     if not (p.flags.c_contiguous and out.flags.c_contiguous and p.dtype == out.dtype):
         return False
-    kernel = _kernel("col2im", p.dtype, ("po", "i" * 11))
+    kernel = _kernel("col2im", p.dtype, 2, "i" * 11)
     if kernel is None:
         return False
     n, oh, ow, kh, kw, c = p.shape
@@ -293,7 +295,7 @@ def max_pool(x, y, ksize, strides):
     when the compiled kernel did it, False when the caller must."""
     if not _contiguous_same_dtype(x, y):
         return False
-    kernel = _kernel("max_pool", x.dtype, ("xy", "i" * 9))
+    kernel = _kernel("max_pool", x.dtype, 2, "i" * 9)
     if kernel is None:
         return False
     kernel(cjit.address(x), cjit.address(y), *x.shape, *y.shape[1:3], *ksize, *strides)
@@ -305,7 +307,7 @@ def max_pool_grad(x, y, g, dx, ksize, strides):
     True when the compiled kernel did it, False when the caller must."""
     if not _contiguous_same_dtype(x, y, g, dx):
         return False
-    kernel = _kernel("max_pool_grad", x.dtype, ("xygsd", "i" * 9))
+    kernel = _kernel("max_pool_grad", x.dtype, 5, "i" * 9)
     if kernel is None:
         return False
     share = np.empty_like(y)

@@ -98,7 +98,7 @@ def test_compiled_updates_equal_numpy_versions_bit_for_bit(monkeypatch, n, dtype
     for nesterov in (False, True):
         momentum[nesterov] = [base[0].copy(), base[1].copy()]
         kernels.sgd_momentum(*momentum[nesterov], g, 0.01, 0.9, nesterov)
-    assert kernels._kernel("adam", np.dtype(dtype), ("vmvg", "TTTT")) is not None
+    assert kernels._kernel("adam", np.dtype(dtype), 4, "TTTT") is not None
     with monkeypatch.context() as patch:
         _numpy_only(patch)
         plain = [a.copy() for a in base]
